@@ -1,0 +1,43 @@
+"""dlvc-dec: decode an HEVC Annex-B stream to 8-bit 4:2:0 .yuv."""
+import json
+import time
+
+from ..config import DECODER, parse_args
+from ..errors import DlvcError
+from .common import atomic_output, run_main
+
+
+def _main(argv):
+    cfg = parse_args(argv, "dlvc-dec", DECODER)
+    from ..decoder.decoder import Decoder
+    from ..io import YuvWriter
+    if not cfg.BitstreamFile:
+        raise DlvcError("no input bitstream: give -b FILE (BitstreamFile)")
+    with open(cfg.BitstreamFile, "rb") as f:
+        stream = f.read()
+    t0 = time.perf_counter()
+    n = 0
+    dec = Decoder(check_hash=bool(cfg.SEIDecodedPictureHash))
+    with atomic_output(cfg.ReconFile) as out:
+        writer = YuvWriter(out) if out else None
+        try:
+            for pic in dec.decode(stream):
+                if writer:
+                    writer.write(pic.cropped())
+                n += 1
+                if cfg.Verbose:
+                    print(f"POC {pic.poc:4d} decoded" + (" [MD5:OK]" if pic.hash_checked else ""))
+        finally:
+            if writer:
+                writer.close()
+    seconds = time.perf_counter() - t0
+    if cfg.Verbose:
+        print(f"\n Total Time: {seconds:12.3f} sec. [{n / seconds if seconds else 0:.3f} fps], {n} pictures")
+    if cfg.StatsFile:
+        with open(cfg.StatsFile, "w") as f:
+            json.dump({"frames": n, "decode_s": seconds}, f)
+    return 0
+
+
+def main(argv=None):
+    run_main(_main, argv, "dlvc-dec")

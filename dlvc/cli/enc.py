@@ -1,0 +1,18 @@
+"""dlvc-enc: encode a .yuv/.y4m sequence (HM-compatible command line)."""
+from ..config import ENCODER, parse_args
+from ..errors import DlvcError
+from .common import atomic_output, run_main
+
+
+def _main(argv):
+    cfg = parse_args(argv, "dlvc-enc", ENCODER)
+    from ..encoder.encoder import encode   # after parsing: --help stays fast
+    if not cfg.BitstreamFile:
+        raise DlvcError("no output bitstream: give -b FILE (BitstreamFile)")
+    with atomic_output(cfg.BitstreamFile) as bs, atomic_output(cfg.ReconFile) as rec:
+        encode(cfg, bs, rec)
+    return 0
+
+
+def main(argv=None):
+    run_main(_main, argv, "dlvc-enc")

@@ -1,0 +1,39 @@
+"""Picture buffers and per-4x4 metadata (flat arrays, as in HM).
+
+``meta`` is one ``np.int16`` array ``[NUM_FIELDS, H/4, W/4]``; each field holds the
+value of the block that covers that 4x4 luma unit.  Coefficient planes hold each
+transform block's TransCoeffLevel values at the block's own sample positions.
+"""
+import numpy as np
+
+F_CT_DEPTH = 0      # CtDepth (cqtDepth of the CU)
+F_PRED_MODE = 1     # CuPredMode: MODE_INTER / MODE_INTRA / MODE_SKIP; NOT_CODED before coding
+F_PART_MODE = 2     # PartMode
+F_INTRA_MODE = 3    # IntraPredModeY of the PU
+F_CHROMA_MODE = 4   # IntraPredModeC of the CU
+F_TU_LOG2 = 5       # log2 size of the luma transform block
+F_CBF = 6           # bit 0: cbf_luma, bit 1: cbf_cb, bit 2: cbf_cr of the transform unit
+F_TS = 7            # bit c: transform_skip_flag of component c
+F_QP = 8            # QpY
+F_CU_LOG2 = 9       # log2CbSize
+NUM_FIELDS = 10
+
+MODE_INTER = 0
+MODE_INTRA = 1
+MODE_SKIP = 2
+NOT_CODED = -1
+
+PART_2Nx2N = 0
+PART_2NxN = 1
+PART_Nx2N = 2
+PART_NxN = 3
+PART_2NxnU = 4
+PART_2NxnD = 5
+PART_nLx2N = 6
+PART_nRx2N = 7
+
+
+def new_meta(width, height):
+    meta = np.zeros((NUM_FIELDS, height // 4, width // 4), np.int16)
+    meta[F_PRED_MODE] = NOT_CODED
+    return meta

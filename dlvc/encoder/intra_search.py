@@ -1,0 +1,394 @@
+"""Intra decisions for one CTU, as HM makes them (TEncCu / TEncSearch).
+
+CU split, PART_2Nx2N against PART_NxN, luma modes (rough SATD pass over the 35
+modes, then RD over the best few and the MPMs), the residual quadtree, transform
+skip and the chroma mode, all by RD cost J = D + lambda * R.  Every trial
+reconstructs with core/ functions; rates come from the CABAC estimator running
+the same syntax writer that codes the stream.
+"""
+import numpy as np
+from numba import njit
+
+from ..core.cabac import (
+    PREV_INTRA_LUMA_PRED_FLAG, SPLIT_CU_FLAG, SPLIT_TRANSFORM_FLAG, CBF_LUMA, FRAC_BITS_SCALE,
+    bin_cost, est_bits, set_est_bits,
+)
+from ..core.ctu_syntax import (
+    fill, mpm_list, split_cu_ctx_inc, split_transform_inferred, split_transform_present,
+    write_coding_unit,
+)
+from ..core.intra import predict_intra
+from ..core.params import (
+    P_CTB_LOG2, P_MAX_TB_LOG2, P_MAX_TH_DEPTH_INTRA, P_MIN_CB_LOG2, P_MIN_TB_LOG2, P_PIC_H,
+    P_PIC_W, P_SIGN_HIDING, P_SLICE_QP, P_STRONG_INTRA, P_TS_ENABLED,
+)
+from ..core.picture import (
+    F_CBF, F_CHROMA_MODE, F_CT_DEPTH, F_CU_LOG2, F_INTRA_MODE, F_PART_MODE, F_PRED_MODE, F_QP,
+    F_TS, F_TU_LOG2, MODE_INTRA, PART_2Nx2N, PART_NxN,
+)
+from ..core.recon import add_residual, component_qp, copy_pred
+from ..core.residual import scan_idx, write_residual_coding
+from ..core.transform import forward_transform, quantize_with_deltas, transform_skip_forward
+from .cost import satd, sse
+from .snapshot import restore, save
+from .quant import rdoq, sign_data_hiding
+
+# encoder parameters (float64 array ``ep``)
+E_LAMBDA = 0
+E_SQRT_LAMBDA = 1
+E_W_CB = 2          # chroma distortion weights 2^((QP - QPc)/3), as HM
+E_W_CR = 3
+E_RDOQ = 4
+E_RDOQ_TS = 5
+E_FAST_MPM = 6      # FastUDIUseMPMEnabled
+NUM_EPARAMS = 8
+
+# snapshot slots: CU depth d uses 2d (before) and 2d + 1 (best no-split);
+# TU node of log2 size s uses 8 + s; chroma trials use 15
+SLOT_CU = 0
+SLOT_TU = 8
+SLOT_CHROMA = 15
+NUM_SLOTS = 16
+
+# full-RD candidates after the SATD pass, by log2 PU size (HM g_aucIntraModeNumFast_UseMPM)
+NUM_RD_MODES = np.array([0, 0, 8, 8, 3, 3, 3], np.int64)
+
+INF = 1e300
+
+
+@njit(cache=True, nogil=True)
+def set_bit(meta, field, x0, y0, size, bit, value):
+    n = max(size >> 2, 1)
+    for j in range(n):
+        for i in range(n):
+            v = meta[field, (y0 >> 2) + j, (x0 >> 2) + i]
+            meta[field, (y0 >> 2) + j, (x0 >> 2) + i] = (v & ~(1 << bit)) | (value << bit)
+
+
+@njit(cache=True, nogil=True)
+def residual_bits(w, buf, ctx, levels, log2, c_idx, sidx, prm, ts):
+    """Estimated bits of residual_coding() for levels, without changing ctx."""
+    c = ctx.copy()
+    set_est_bits(w, 0)
+    write_residual_coding(w, buf, c, levels, log2, c_idx, sidx, prm[P_SIGN_HIDING], prm[P_TS_ENABLED], ts, 0)
+    return est_bits(w) / FRAC_BITS_SCALE
+
+
+@njit(cache=True, nogil=True)
+def quantize_block(coeff, levels, delta, log2, c_idx, qp, sidx, ctx, lam, prm, ep, ts):
+    """Levels for one TB: RDOQ when enabled, else dead-zone quantisation, then sign hiding."""
+    if ep[E_RDOQ] != 0 and (ts == 0 or ep[E_RDOQ_TS] != 0):
+        return rdoq(coeff, levels, log2, c_idx, qp, 1, sidx, ctx, lam, prm[P_SIGN_HIDING])
+    nnz = quantize_with_deltas(coeff, log2, qp, 1, levels, delta)
+    if nnz > 0 and prm[P_SIGN_HIDING]:
+        sign_data_hiding(levels, coeff, delta, log2, sidx)
+    return nnz
+
+
+@njit(cache=True, nogil=True)
+def code_intra_tb(org, planes, coef, prm, ep, ctx, w, buf, x0, y0, log2, c_idx, mode, try_ts, wk):
+    """Predict, transform, quantise and reconstruct one intra TB in place.
+
+    Returns (cost, distortion, bits, cbf, transform_skip_flag) with the chosen levels
+    in coef and the reconstruction in planes."""
+    pred, resid, coeff, levels, delta, best_levels, work = wk
+    n = 1 << log2
+    sub = 0 if c_idx == 0 else 1
+    rec = planes[c_idx]
+    o = org[c_idx]
+    p = pred[:n, :n]
+    predict_intra(rec, x0, y0, log2, c_idx, mode, prm[P_PIC_W] >> sub, prm[P_PIC_H] >> sub,
+                  prm[P_CTB_LOG2], prm[P_STRONG_INTRA], p)
+    qp = component_qp(prm, prm[P_SLICE_QP], c_idx)
+    wd = 1.0 if c_idx == 0 else ep[E_W_CB + c_idx - 1]
+    lam = ep[E_LAMBDA] / wd
+    sidx = scan_idx(log2, c_idx, 1, mode)
+    r = resid[:n, :n]
+    for y in range(n):
+        for x in range(n):
+            r[y, x] = o[y0 + y, x0 + x] - p[y, x]
+    dist0 = sse(o, x0, y0, p, 0, 0, n, n)
+    best = (dist0 * wd, dist0, 0.0, 0, 0)
+    bl = best_levels[:n, :n]
+    n_ts = 2 if (try_ts and log2 == 2 and prm[P_TS_ENABLED]) else 1
+    for ts in range(n_ts):
+        c = coeff[:n, :n]
+        lv = levels[:n, :n]
+        if ts:
+            transform_skip_forward(r, log2, c)
+        else:
+            forward_transform(r, log2, 1 if (c_idx == 0 and log2 == 2) else 0, c)
+        nnz = quantize_block(c, lv, delta[:n, :n], log2, c_idx, qp, sidx, ctx, lam, prm, ep, ts)
+        if nnz == 0:
+            continue
+        add_residual(lv, log2, c_idx, qp, ts, 1, p, rec, x0, y0, work)
+        dist = sse(o, x0, y0, rec, x0, y0, n, n)
+        bits = residual_bits(w, buf, ctx, lv, log2, c_idx, sidx, prm, ts)
+        cost = dist * wd + ep[E_LAMBDA] * bits
+        if cost < best[0]:
+            best = (cost, dist, bits, 1, ts)
+            bl[:, :] = lv
+    if best[3]:
+        coef[c_idx][y0:y0 + n, x0:x0 + n] = bl
+        add_residual(bl, log2, c_idx, qp, best[4], 1, p, rec, x0, y0, work)
+    else:
+        coef[c_idx][y0:y0 + n, x0:x0 + n] = 0
+        copy_pred(p, rec, x0, y0, n)
+    return best
+
+
+@njit(cache=True, nogil=True)
+def luma_rqt(org, planes, coef, meta, prm, ep, ctx, w, buf, wk, snaps, x0, y0, log2, depth,
+             max_depth, intra_split, mode, full):
+    """Residual quadtree for the luma of one intra PU (HM xRecurIntraCodingLumaQT).
+
+    With full == 0 only the largest allowed TU is tried (HM's first pass)."""
+    lam = ep[E_LAMBDA]
+    present = split_transform_present(prm, log2, depth, max_depth, intra_split)
+    forced = split_transform_inferred(prm, log2, depth, intra_split)
+    can_split = forced == 1 or (present and full)
+    can_leaf = forced == 0
+    cost_leaf = INF
+    n = 1 << log2
+    if can_leaf:
+        cost, dist, bits, cbf, ts = code_intra_tb(org, planes, coef, prm, ep, ctx, w, buf, x0, y0,
+                                                  log2, 0, mode, full, wk)
+        bits += bin_cost(ctx, CBF_LUMA + (1 if depth == 0 else 0), cbf) / FRAC_BITS_SCALE
+        if present:
+            bits += bin_cost(ctx, SPLIT_TRANSFORM_FLAG + 5 - log2, 0) / FRAC_BITS_SCALE
+        cost_leaf = dist + lam * bits
+        fill(meta, F_TU_LOG2, x0, y0, n, log2)
+        set_bit(meta, F_CBF, x0, y0, n, 0, cbf)
+        set_bit(meta, F_TS, x0, y0, n, 0, ts)
+        if not can_split:
+            return cost_leaf
+        save(snaps, SLOT_TU + log2, planes, coef, meta, x0, y0, log2, False)
+    cost_split = 0.0
+    if present:
+        cost_split = lam * bin_cost(ctx, SPLIT_TRANSFORM_FLAG + 5 - log2, 1) / FRAC_BITS_SCALE
+    h = n >> 1
+    for j in range(4):
+        cost_split += luma_rqt(org, planes, coef, meta, prm, ep, ctx, w, buf, wk, snaps,
+                               x0 + (j & 1) * h, y0 + (j >> 1) * h, log2 - 1, depth + 1,
+                               max_depth, intra_split, mode, full)
+        if cost_split >= cost_leaf:
+            break
+    if cost_leaf <= cost_split:
+        restore(snaps, SLOT_TU + log2, planes, coef, meta, x0, y0, log2, False)
+        return cost_leaf
+    return cost_split
+
+
+@njit(cache=True, nogil=True)
+def mode_bits(ctx, cand, mode):
+    """Estimated bits of the luma mode syntax of one PU (prev_intra_luma_pred_flag and
+    mpm_idx or rem_intra_luma_pred_mode)."""
+    for i in range(3):
+        if cand[i] == mode:
+            return (bin_cost(ctx, PREV_INTRA_LUMA_PRED_FLAG, 1) / FRAC_BITS_SCALE) + (1 if i == 0 else 2)
+    return bin_cost(ctx, PREV_INTRA_LUMA_PRED_FLAG, 0) / FRAC_BITS_SCALE + 5
+
+
+@njit(cache=True, nogil=True)
+def search_luma_pu(org, planes, coef, meta, prm, ep, ctx, w, buf, wk, snaps, cand, xp, yp, log2_pb,
+                   depth, max_depth, intra_split):
+    """Choose the luma mode of one PU and leave its best coding in place; returns its RD cost."""
+    pred = wk[0]
+    o = org[0]
+    rec = planes[0]
+    log2_tb = min(log2_pb, prm[P_MAX_TB_LOG2])
+    nt = 1 << log2_tb
+    mpm_list(meta, prm, xp, yp, cand)
+    n_rd = NUM_RD_MODES[log2_pb]
+    rd_modes = np.full(n_rd + 3, -1, np.int64)
+    rd_costs = np.full(n_rd + 3, INF)
+    # rough pass: Hadamard cost of the prediction of the first TB, all 35 modes
+    for mode in range(35):
+        p = pred[:nt, :nt]
+        predict_intra(rec, xp, yp, log2_tb, 0, mode, prm[P_PIC_W], prm[P_PIC_H], prm[P_CTB_LOG2],
+                      prm[P_STRONG_INTRA], p)
+        cost = satd(o, xp, yp, p, 0, 0, nt, nt) + ep[E_SQRT_LAMBDA] * mode_bits(ctx, cand, mode)
+        i = n_rd - 1
+        if cost < rd_costs[i]:
+            while i > 0 and cost < rd_costs[i - 1]:
+                rd_costs[i] = rd_costs[i - 1]
+                rd_modes[i] = rd_modes[i - 1]
+                i -= 1
+            rd_costs[i] = cost
+            rd_modes[i] = mode
+    n_cand = n_rd
+    if ep[E_FAST_MPM] != 0:
+        for k in range(3):
+            present = False
+            for i in range(n_cand):
+                if rd_modes[i] == cand[k]:
+                    present = True
+            if not present:
+                rd_modes[n_cand] = cand[k]
+                n_cand += 1
+    # RD pass with the largest TU only, then the full residual quadtree for the best mode
+    best_mode = rd_modes[0]
+    best_cost = INF
+    size = 1 << log2_pb
+    for i in range(n_cand):
+        mode = rd_modes[i]
+        fill(meta, F_INTRA_MODE, xp, yp, size, mode)
+        cost = luma_rqt(org, planes, coef, meta, prm, ep, ctx, w, buf, wk, snaps, xp, yp, log2_pb,
+                        1 if intra_split else 0, max_depth, intra_split, mode, 0)
+        cost += ep[E_LAMBDA] * mode_bits(ctx, cand, mode)
+        if cost < best_cost:
+            best_cost = cost
+            best_mode = mode
+    fill(meta, F_INTRA_MODE, xp, yp, size, best_mode)
+    cost = luma_rqt(org, planes, coef, meta, prm, ep, ctx, w, buf, wk, snaps, xp, yp, log2_pb,
+                    1 if intra_split else 0, max_depth, intra_split, best_mode, 1)
+    return cost + ep[E_LAMBDA] * mode_bits(ctx, cand, best_mode)
+
+
+@njit(cache=True, nogil=True)
+def chroma_tree(org, planes, coef, meta, prm, ep, ctx, w, buf, wk, x0, y0, log2, mode):
+    """Code the chroma TBs of a CU along its (already chosen) luma transform tree."""
+    if x0 >= prm[P_PIC_W] or y0 >= prm[P_PIC_H]:
+        return 0.0
+    tu = meta[F_TU_LOG2, y0 >> 2, x0 >> 2]
+    if tu < log2 and log2 > 3:
+        h = 1 << (log2 - 1)
+        cost = 0.0
+        for j in range(4):
+            cost += chroma_tree(org, planes, coef, meta, prm, ep, ctx, w, buf, wk,
+                                x0 + (j & 1) * h, y0 + (j >> 1) * h, log2 - 1, mode)
+        return cost
+    # a luma TU of log2 >= 3, or an 8x8 area split into 4x4 luma TUs: chroma TB of log2 - 1
+    cost = 0.0
+    n = 1 << log2
+    for c in (1, 2):
+        r = code_intra_tb(org, planes, coef, prm, ep, ctx, w, buf, x0 >> 1, y0 >> 1, log2 - 1, c,
+                          mode, 1, wk)
+        cost += r[0]
+        set_bit(meta, F_CBF, x0, y0, n, c, r[3])
+        set_bit(meta, F_TS, x0, y0, n, c, r[4])
+    return cost
+
+
+@njit(cache=True, nogil=True)
+def search_chroma(org, planes, coef, meta, prm, ep, ctx, w, buf, wk, snaps, x0, y0, log2):
+    """Choose the chroma mode among planar, 26, 10, DC (34 when equal to luma) and DM."""
+    luma_mode = meta[F_INTRA_MODE, y0 >> 2, x0 >> 2]
+    size = 1 << log2
+    best_mode = luma_mode
+    best_cost = INF
+    for v in range(5):
+        if v == 4:
+            mode = luma_mode
+        else:
+            mode = (0, 26, 10, 1)[v]
+            if mode == luma_mode:
+                mode = 34
+        fill(meta, F_CHROMA_MODE, x0, y0, size, mode)
+        cost = chroma_tree(org, planes, coef, meta, prm, ep, ctx, w, buf, wk, x0, y0, log2, mode)
+        cost += ep[E_LAMBDA] * (1.0 if v == 4 else 3.0)
+        if cost < best_cost:
+            best_cost = cost
+            best_mode = mode
+    fill(meta, F_CHROMA_MODE, x0, y0, size, best_mode)
+    chroma_tree(org, planes, coef, meta, prm, ep, ctx, w, buf, wk, x0, y0, log2, best_mode)
+
+
+@njit(cache=True, nogil=True)
+def cu_distortion(org, planes, ep, x0, y0, log2):
+    n = 1 << log2
+    h = n >> 1
+    d = float(sse(org[0], x0, y0, planes[0], x0, y0, n, n))
+    d += ep[E_W_CB] * sse(org[1], x0 >> 1, y0 >> 1, planes[1], x0 >> 1, y0 >> 1, h, h)
+    d += ep[E_W_CR] * sse(org[2], x0 >> 1, y0 >> 1, planes[2], x0 >> 1, y0 >> 1, h, h)
+    return d
+
+
+@njit(cache=True, nogil=True)
+def intra_cu(org, planes, coef, meta, prm, ep, ctx, w, buf, wk, snaps, cand, x0, y0, log2, depth,
+             part_mode):
+    """Code the CU with the given partitioning; returns its RD cost (ctx is updated)."""
+    size = 1 << log2
+    fill(meta, F_CT_DEPTH, x0, y0, size, depth)
+    fill(meta, F_CU_LOG2, x0, y0, size, log2)
+    fill(meta, F_PRED_MODE, x0, y0, size, MODE_INTRA)
+    fill(meta, F_PART_MODE, x0, y0, size, part_mode)
+    fill(meta, F_QP, x0, y0, size, prm[P_SLICE_QP])
+    fill(meta, F_CBF, x0, y0, size, 0)
+    fill(meta, F_TS, x0, y0, size, 0)
+    intra_split = 1 if part_mode == PART_NxN else 0
+    max_depth = prm[P_MAX_TH_DEPTH_INTRA] + intra_split
+    if intra_split:
+        h = size >> 1
+        for j in range(4):
+            search_luma_pu(org, planes, coef, meta, prm, ep, ctx, w, buf, wk, snaps, cand,
+                           x0 + (j & 1) * h, y0 + (j >> 1) * h, log2 - 1, depth, max_depth, 1)
+    else:
+        search_luma_pu(org, planes, coef, meta, prm, ep, ctx, w, buf, wk, snaps, cand, x0, y0, log2,
+                       depth, max_depth, 0)
+    search_chroma(org, planes, coef, meta, prm, ep, ctx, w, buf, wk, snaps, x0, y0, log2)
+    # the CU's rate from the real syntax writer in estimate mode; contexts advance with it
+    set_est_bits(w, 0)
+    if log2 > prm[P_MIN_CB_LOG2] and x0 + size <= prm[P_PIC_W] and y0 + size <= prm[P_PIC_H]:
+        from_split = bin_cost(ctx, SPLIT_CU_FLAG + split_cu_ctx_inc(meta, x0, y0, depth), 0)
+    else:
+        from_split = 0
+    write_coding_unit(w, buf, ctx, meta, coef, prm, x0, y0, log2, cand)
+    bits = (est_bits(w) + from_split) / FRAC_BITS_SCALE
+    return cu_distortion(org, planes, ep, x0, y0, log2) + ep[E_LAMBDA] * bits
+
+
+@njit(cache=True, nogil=True)
+def compress_cu(org, planes, coef, meta, prm, ep, ctx, w, buf, wk, snaps, cand, x0, y0, log2, depth):
+    """HM's xCompressCU for intra: best of no split (2Nx2N, NxN) and split; state left in place."""
+    size = 1 << log2
+    inside = x0 + size <= prm[P_PIC_W] and y0 + size <= prm[P_PIC_H]
+    can_split = log2 > prm[P_MIN_CB_LOG2]
+    best = INF
+    best_ctx = ctx.copy()
+    if inside:
+        save(snaps, SLOT_CU + 2 * depth, planes, coef, meta, x0, y0, log2, True)
+        c = ctx.copy()
+        best = intra_cu(org, planes, coef, meta, prm, ep, c, w, buf, wk, snaps, cand, x0, y0, log2,
+                        depth, PART_2Nx2N)
+        best_ctx[:] = c
+        if log2 == prm[P_MIN_CB_LOG2] and log2 - 1 >= prm[P_MIN_TB_LOG2]:
+            save(snaps, SLOT_CU + 2 * depth + 1, planes, coef, meta, x0, y0, log2, True)
+            c = ctx.copy()
+            cost = intra_cu(org, planes, coef, meta, prm, ep, c, w, buf, wk, snaps, cand, x0, y0,
+                            log2, depth, PART_NxN)
+            if cost < best:
+                best = cost
+                best_ctx[:] = c
+            else:
+                restore(snaps, SLOT_CU + 2 * depth + 1, planes, coef, meta, x0, y0, log2, True)
+        if can_split:
+            save(snaps, SLOT_CU + 2 * depth + 1, planes, coef, meta, x0, y0, log2, True)
+            restore(snaps, SLOT_CU + 2 * depth, planes, coef, meta, x0, y0, log2, True)
+    if can_split:
+        c = ctx.copy()
+        cost = 0.0
+        if inside:
+            cost = ep[E_LAMBDA] * bin_cost(c, SPLIT_CU_FLAG + split_cu_ctx_inc(meta, x0, y0, depth), 1) / FRAC_BITS_SCALE
+        h = size >> 1
+        for j in range(4):
+            xs = x0 + (j & 1) * h
+            ys = y0 + (j >> 1) * h
+            if xs < prm[P_PIC_W] and ys < prm[P_PIC_H]:
+                cost += compress_cu(org, planes, coef, meta, prm, ep, c, w, buf, wk, snaps, cand,
+                                    xs, ys, log2 - 1, depth + 1)
+            if cost >= best:
+                break
+        if cost < best:
+            best = cost
+            best_ctx[:] = c
+        else:
+            restore(snaps, SLOT_CU + 2 * depth + 1, planes, coef, meta, x0, y0, log2, True)
+    ctx[:] = best_ctx
+    return best
+
+
+def new_workspace():
+    """Scratch arrays for code_intra_tb: pred, resid, coeff, levels, delta, best levels, work."""
+    z = lambda: np.zeros((32, 32), np.int32)
+    return (z(), z(), z(), z(), z(), z(), np.zeros((2, 32, 32), np.int32))

@@ -1,0 +1,46 @@
+"""VPS, SPS and PPS for an encoder configuration."""
+from ..core.syntax.ptl import choose_level, main_profile_ptl
+from ..core.syntax.pps import PPS
+from ..core.syntax.sps import SPS
+from ..core.syntax.vps import VPS
+from ..io import coded_size
+
+
+def build_parameter_sets(cfg):
+    """-> (vps, sps, pps) for cfg (an all-intra, one-slice, one-tile configuration)."""
+    w, h = cfg.SourceWidth, cfg.SourceHeight
+    cw, ch = coded_size(w, h, 8)
+    level = choose_level(cw, ch, cfg.FrameRate)
+    ptl = main_profile_ptl(level)
+    vps = VPS(profile_tier_level=ptl)
+    sps = SPS(
+        profile_tier_level=ptl,
+        pic_width_in_luma_samples=cw,
+        pic_height_in_luma_samples=ch,
+        # 7.4.3.2: offsets in chroma sample units (SubWidthC = SubHeightC = 2)
+        conformance_window_flag=int((cw, ch) != (w, h)),
+        conf_win_right_offset=(cw - w) // 2,
+        conf_win_bottom_offset=(ch - h) // 2,
+        log2_min_luma_coding_block_size_minus3=0,
+        log2_diff_max_min_luma_coding_block_size=cfg.CTUSize.bit_length() - 1 - 3,
+        log2_min_luma_transform_block_size_minus2=cfg.QuadtreeTULog2MinSize - 2,
+        log2_diff_max_min_luma_transform_block_size=cfg.QuadtreeTULog2MaxSize - cfg.QuadtreeTULog2MinSize,
+        max_transform_hierarchy_depth_inter=cfg.QuadtreeTUMaxDepthInter - 1,
+        max_transform_hierarchy_depth_intra=cfg.QuadtreeTUMaxDepthIntra - 1,
+        amp_enabled_flag=0,
+        sample_adaptive_offset_enabled_flag=0,
+        sps_temporal_mvp_enabled_flag=0,
+        strong_intra_smoothing_enabled_flag=int(cfg.StrongIntraSmoothing),
+    )
+    vps.vps_max_dec_pic_buffering_minus1 = list(sps.sps_max_dec_pic_buffering_minus1)
+    pps = PPS(
+        sign_data_hiding_enabled_flag=int(cfg.SignHideFlag),
+        transform_skip_enabled_flag=int(cfg.TransformSkip),
+        pps_cb_qp_offset=cfg.CbQpOffset,
+        pps_cr_qp_offset=cfg.CrQpOffset,
+        init_qp_minus26=0,
+        pps_loop_filter_across_slices_enabled_flag=1,
+        deblocking_filter_control_present_flag=1,
+        pps_deblocking_filter_disabled_flag=int(cfg.LoopFilterDisable),
+    )
+    return vps, sps, pps

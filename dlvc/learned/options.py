@@ -1,0 +1,43 @@
+"""The learned path's cfg keys, in the form of dlvc/config.py's option table.
+
+No torch here.  Each item is either a group heading (str) or the keyword arguments of
+one ``dlvc.config.Option`` (a dict, so this module need not import dlvc.config, which
+includes it).  config.py takes them in with::
+
+    from dlvc.learned.options import ENCODER_ITEMS, DECODER_ITEMS
+    ENCODER_OPTIONS = _table(..., *[i if isinstance(i, str) else O(**i) for i in ENCODER_ITEMS])
+    DECODER_OPTIONS = _table(..., *[i if isinstance(i, str) else O(**i) for i in DECODER_ITEMS])
+
+and dlvc-enc calls ``dlvc.learned.codec.encode_sequence(cfg)`` when ``cfg.Codec != "hevc"``;
+dlvc-dec calls ``dlvc.learned.codec.decode_stream(path, out_path, cfg)`` when
+``dlvc.learned.stream.is_learned_stream(first bytes)``.
+"""
+
+CODECS = ("hevc", "ssf", "dvc")
+
+
+def _o(name, type, default, help, **kw):
+    return dict(name=name, type=type, default=default, help=help, **kw)
+
+
+ENCODER_ITEMS = (
+    "Learned video coding",
+    _o("Codec", str, "hevc", "hevc: dlvc's hybrid codec; ssf / dvc: the end-to-end learned codecs "
+       "(dlvc/learned, needs the [learned] extra)", choices=CODECS),
+    _o("LearnedRatePoint", int, 2, "learned codecs: rate point 1 (lowest rate) .. 4, one trained "
+       "model pair each", range=(1, 4)),
+    _o("LearnedGOP", int, 12, "learned codecs: an I-frame every N frames (0: only the first)",
+       range=(0, 65535)),
+    _o("LearnedThreads", int, 1, "learned codecs: torch threads (the decoder must use the same "
+       "number for bit-exact output; see dlvc/learned/README.md)", range=(1, 64)),
+    _o("LearnedWeights", str, "", "learned codecs: folder of weights to use instead of the "
+       "shipped dlvc/learned/weights (files <model>_q<rate>.npz, iframe_q<rate>.npz + .json)"),
+)
+
+DECODER_ITEMS = (
+    "Learned video coding",
+    _o("LearnedThreads", int, 1, "learned streams: torch threads (use the encoder's number)",
+       range=(1, 64)),
+    _o("LearnedWeights", str, "", "learned streams: extra folder searched for the weights a "
+       "stream names (after the shipped ones)"),
+)

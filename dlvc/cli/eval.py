@@ -230,7 +230,13 @@ def _report(args, configs, seqs, records, frames_of):
     return 0
 
 
+def _on_sigterm(signum, frame):
+    raise KeyboardInterrupt  # stop the pool cleanly; finished runs are already cached
+
+
 def main(argv=None):
+    import signal
+    signal.signal(signal.SIGTERM, _on_sigterm)
     run_main(_main, argv, "dlvc-eval")
 
 

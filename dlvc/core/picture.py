@@ -16,7 +16,14 @@ F_CBF = 6           # bit 0: cbf_luma, bit 1: cbf_cb, bit 2: cbf_cr of the trans
 F_TS = 7            # bit c: transform_skip_flag of component c
 F_QP = 8            # QpY
 F_CU_LOG2 = 9       # log2CbSize
-NUM_FIELDS = 10
+F_MV0X = 10         # MvL0 (quarter luma samples) of the PU covering the unit
+F_MV0Y = 11
+F_MV1X = 12         # MvL1
+F_MV1Y = 13
+F_REF0 = 14         # RefIdxL0, -1 when predFlagL0 is 0
+F_REF1 = 15         # RefIdxL1, -1 when predFlagL1 is 0
+F_MERGE = 16        # merge_flag of the PU
+NUM_FIELDS = 17
 
 MODE_INTER = 0
 MODE_INTRA = 1
@@ -36,4 +43,6 @@ PART_nRx2N = 7
 def new_meta(width, height):
     meta = np.zeros((NUM_FIELDS, height // 4, width // 4), np.int16)
     meta[F_PRED_MODE] = NOT_CODED
+    meta[F_REF0] = -1
+    meta[F_REF1] = -1
     return meta

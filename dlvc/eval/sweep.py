@@ -47,10 +47,24 @@ def execute(spec, keep_dir=None):
         return "error", f"{spec.describe()}: {type(e).__name__}: {e} ({tb.filename}:{tb.lineno})"
 
 
+def _watch_parent(parent):
+    """Pool worker initializer: exit if the coordinating process dies (killed sweeps leave no
+    orphaned workers behind)."""
+    import threading
+    import time
+
+    def watch():
+        while os.getppid() == parent:
+            time.sleep(1.0)
+        os._exit(1)
+    threading.Thread(target=watch, daemon=True).start()
+
+
 class _Local:
     def __init__(self, jobs):
         self.jobs = jobs
-        self.pool = cf.ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("spawn"))
+        self.pool = cf.ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("spawn"),
+                                           initializer=_watch_parent, initargs=(os.getpid(),))
 
     def submit(self, spec):
         return self.pool.submit(execute, spec)
@@ -60,6 +74,9 @@ class _Local:
         return done
 
     def close(self, cancel=False):
+        if cancel:  # interrupted: stop the runs in flight now, not after they finish
+            for p in list(getattr(self.pool, "_processes", {}).values()):
+                p.terminate()
         self.pool.shutdown(wait=not cancel, cancel_futures=cancel)
 
 

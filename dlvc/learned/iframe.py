@@ -11,6 +11,7 @@ from compressai.models import MeanScaleHyperprior
 from .nets import code_factorized, code_gaussian, decode_factorized, decode_gaussian
 
 PAD = 64  # g_a /16, h_a /4
+# The model codes x - 0.5 (centred samples; it trains faster from scratch).
 
 
 class IFrame(torch.nn.Module):
@@ -27,8 +28,8 @@ class IFrame(torch.nn.Module):
 
     # training: (x_hat, list of likelihood tensors)
     def forward(self, x):
-        out = self.net(x)
-        return out["x_hat"], [out["likelihoods"]["y"], out["likelihoods"]["z"]]
+        out = self.net(x - 0.5)
+        return out["x_hat"] + 0.5, [out["likelihoods"]["y"], out["likelihoods"]["z"]]
 
     def _synth(self, z_hat, y_string=None, y=None):
         n = self.net
@@ -37,13 +38,13 @@ class IFrame(torch.nn.Module):
             y_string, y_hat = code_gaussian(n.gaussian_conditional, y, scales, means)
         else:
             y_hat = decode_gaussian(n.gaussian_conditional, y_string, scales, means)
-        return y_string, n.g_s(y_hat)
+        return y_string, n.g_s(y_hat) + 0.5
 
     @torch.no_grad()
     def encode(self, x):
         """x: (1,3,H,W), H and W multiples of PAD -> ([y_string, z_string], x_hat)."""
         n = self.net
-        y = n.g_a(x)
+        y = n.g_a(x - 0.5)
         z = n.h_a(y)
         z_string, z_hat = code_factorized(n.entropy_bottleneck, z)
         y_string, x_hat = self._synth(z_hat, y=y)

@@ -57,11 +57,18 @@ def _load(kind, npz):
     from .nets import arrays_sha256, load_arrays, load_into
     from .train import build_model
     rec = _record(npz)
+    if rec.get("model") != kind:
+        raise DlvcError(f"model/cfg mismatch: {os.path.basename(npz)} holds a {rec.get('model')} "
+                        f"model, not {kind}")
     arrays = load_arrays(npz)
     if arrays_sha256(arrays) != rec["weights_sha256"]:
         raise DlvcError(f"{npz}: weights do not match the sha256 of their record")
     model = build_model(kind, **rec["config"])
-    load_into(model, arrays)
+    try:
+        load_into(model, arrays)
+    except (ValueError, RuntimeError) as e:
+        raise DlvcError(f"model/cfg mismatch: {os.path.basename(npz)} does not fit a {kind} "
+                        f"model of its recorded configuration ({str(e).splitlines()[0]})") from None
     model.eval()
     return model, rec
 

@@ -12,21 +12,21 @@ m() { python -c "print($1*$S)"; }
 T="nice -n 19 dlvc-train"
 q() { echo $(( $1 + 3 )); }
 chain_a() {
-  $T iframe --quality 5 --minutes $(m 12) --lr 5e-4 -o $CK/iframe_q2
+  $T iframe --quality 5 --minutes $(m 12) --lr 1e-3 -o $CK/iframe_q2
   for r in 1 3 4; do
-    $T iframe --quality $(q $r) --minutes $(m 5) --lr 2e-4 --init $CK/iframe_q2.pt -o $CK/iframe_q$r
+    $T iframe --quality $(q $r) --minutes $(m 5) --lr 3e-4 --init $CK/iframe_q2.pt -o $CK/iframe_q$r
   done
-  $T dvc --quality 5 --minutes $(m 20) --lr 5e-4 --iframe $CK/iframe_q2.npz -o $CK/dvc_q2
+  $T dvc --quality 5 --minutes $(m 20) --lr 1e-3 --iframe $CK/iframe_q2.npz -o $CK/dvc_q2
   for r in 1 3 4; do
-    $T dvc --quality $(q $r) --minutes $(m 6) --lr 2e-4 --init $CK/dvc_q2.pt --iframe $CK/iframe_q$r.npz -o $CK/dvc_q$r
+    $T dvc --quality $(q $r) --minutes $(m 6) --lr 3e-4 --init $CK/dvc_q2.pt --iframe $CK/iframe_q$r.npz -o $CK/dvc_q$r
   done
 }
 chain_b() {
   while [ ! -f $CK/iframe_q2.json ]; do sleep 10; done
-  $T ssf --quality 5 --minutes $(m 20) --lr 5e-4 --iframe $CK/iframe_q2.npz -o $CK/ssf_q2
+  $T ssf --quality 5 --minutes $(m 20) --lr 1e-3 --iframe $CK/iframe_q2.npz -o $CK/ssf_q2
   for r in 1 3 4; do
     while [ ! -f $CK/iframe_q$r.json ]; do sleep 10; done
-    $T ssf --quality $(q $r) --minutes $(m 6) --lr 2e-4 --init $CK/ssf_q2.pt --iframe $CK/iframe_q$r.npz -o $CK/ssf_q$r
+    $T ssf --quality $(q $r) --minutes $(m 6) --lr 3e-4 --init $CK/ssf_q2.pt --iframe $CK/iframe_q$r.npz -o $CK/ssf_q$r
   done
 }
 chain_a > $CK/chain_a.log 2>&1 &

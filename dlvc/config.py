@@ -113,6 +113,7 @@ ENCODER_OPTIONS = _table(
     O("IntraPeriod", int, -1, "intra period in frames (-1: only the first frame)", short="ip", range=(-1, None)),
     O("DecodingRefreshType", int, 0, "random access pictures: 0 none, 1 CRA, 2 IDR", short="dr", choices=(0, 1, 2)),
     O("GOPSize", int, 1, "GOP size of the temporal structure", short="g", range=(1, 64)),
+    *(O(f"Frame{i}", str, "", "GOP entry 1, as HM reads it: Type POC QPoffset QPOffsetModelOff QPOffsetModelScale CbQPoffset CrQPoffset QPfactor tcOffsetDiv2 betaOffsetDiv2 temporal_id #ref_pics_active #ref_pics reference_pictures predict [deltaRPS [#ref_idcs reference_idcs]] (none: all-intra)" if i == 1 else f"GOP entry {i} (as Frame1)", implemented=False) for i in range(1, 17)),
     "Quantization",
     O("QP", int, 32, "quantization parameter (HM's default is 30)", short="q", range=(0, 51)),
     O("IntraQPOffset", int, 0, "QP offset of intra slices", range=(-51, 51)),
@@ -209,7 +210,12 @@ def _check_required_bitstream(c):
     return None if c.BitstreamFile else "no bitstream file: give -b FILE (BitstreamFile)"
 
 
-_ENCODER_CHECKS = (_check_required_input, _check_source, _check_units, _check_structure)
+def _check_gop(c):
+    from dlvc.encoder.gop import gop_config_error    # HM's checks of the GOP entries (FrameN)
+    return gop_config_error(c)
+
+
+_ENCODER_CHECKS = (_check_required_input, _check_source, _check_units, _check_structure, _check_gop)
 _DECODER_CHECKS = (_check_required_bitstream,)
 
 
@@ -776,8 +782,9 @@ def update_readme(path, table=None, check=False):
 # ---------------------------------------------------------------------------------------------
 # HM 16.25's option names (names only), from TAppEncCfg.cpp / TAppDecCfg.cpp
 # (xoorongrong/hm_16.25 @ ea9a2e53).  Keys in this list that the table above lacks are
-# accepted and ignored.  Frame1..Frame64 (GOP entries, MAX_GOP = 64) and
-# TemporalFilterStrengthFrame<N> are patterns.
+# accepted and ignored.  Frame1..Frame64 (GOP entries, MAX_GOP = 64; dlvc's table has
+# Frame1..Frame16) are appended to the key list and, like TemporalFilterStrengthFrame<N>,
+# also matched by a pattern.
 # ---------------------------------------------------------------------------------------------
 
 HM_ENCODER_KEY_PATTERNS = (r"Frame([1-9]|[1-5][0-9]|6[0-4])", r"TemporalFilterStrengthFrame[0-9]+")
@@ -955,7 +962,7 @@ HM_ENCODER_KEYS = (
     "SEIFviFieldOfView", "SEIFviNumPolynomialCoeffs", "SEIFviPolynomialCoeff",
     "SEIRegionalNestingFileRoot", "SEIAnnotatedRegionsFileRoot", "TemporalFilter",
     "TemporalFilterFutureReference",
-)
+) + tuple(f"Frame{i}" for i in range(1, 65))      # the GOP entries (MAX_GOP = 64)
 
 ENCODER = OptionTable(
     "dlvc-enc", ENCODER_OPTIONS, HM_ENCODER_KEYS, HM_ENCODER_KEY_PATTERNS, HM_ENCODER_SHORT_FLAGS,

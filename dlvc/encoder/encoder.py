@@ -16,6 +16,7 @@ from ..core.picture import new_meta
 from ..core.syntax.pps import write_pps
 from ..core.syntax.sei import picture_md5, write_decoded_picture_hash_sei
 from ..core.syntax.slice_header import SliceHeader, write_slice_header
+from ..core.syntax.st_rps import explicit_st_rps
 from ..core.syntax.sps import write_sps
 from ..core.syntax.vps import write_vps
 from ..io import Frame, VideoReader, YuvWriter, coded_size, crop_frame, new_frame, pad_frame
@@ -75,7 +76,8 @@ class PictureEncoder:
                                    bufe, self.wk, self.snaps, self.cand)
         sh = SliceHeader(first_slice_segment_in_pic_flag=1, slice_type=SLICE_I,
                          slice_pic_order_cnt_lsb=poc % (1 << (self.sps.log2_max_pic_order_cnt_lsb_minus4 + 4)),
-                         slice_qp_delta=qp - 26 - self.pps.init_qp_minus26)
+                         slice_qp_delta=qp - 26 - self.pps.init_qp_minus26,
+                         st_ref_pic_set=explicit_st_rps([], [], [], []))
         header = write_slice_header(sh, self.sps, self.pps, nal_unit_type)
         nals = [nal_unit(nal_unit_type, header + bytes(buf[:nbytes]))]
         if self.cfg.SEIDecodedPictureHash:

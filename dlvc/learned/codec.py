@@ -94,7 +94,7 @@ def encode_sequence(cfg):
                         f"{rate} are a {rec['inter']['model']} model")
     t_load = time.perf_counter() - t_load
     pw, ph = -(-width // PAD) * PAD, -(-height // PAD) * PAD
-    header = st.Header(codec, rate, whash, width, height, len(frames_in), gop, fps)
+    header = st.Header(codec, rate, whash, width, height, len(frames_in), gop, fps, threads)
     from .nets import frame_to_tensor, tensor_to_planes
     records, pictures, recon = [], [], []
     mses = []
@@ -190,7 +190,8 @@ def decode_stream(path, out_path, cfg=None):
         data = fh.read()
     stream = st.parse(data, os.path.basename(path))
     h = stream.header
-    threads = int(_get(cfg, "LearnedThreads", 1)) if cfg is not None else 1
+    threads = int(_get(cfg, "LearnedThreads", 0) or 0) if cfg is not None else 0
+    threads = threads or h.threads  # default: as many as the encoder used
     torch = _torch(threads)
     iframe, inter, _, _ = _resolve_weights(h, _get(cfg, "LearnedWeights", "") if cfg else "",
                                            os.path.basename(path))
@@ -218,5 +219,5 @@ def decode_stream(path, out_path, cfg=None):
             if fh:
                 fh.close()
     dt = time.perf_counter() - t0
-    return {"frames": n, "decode_s": dt, "decode_fps": n / dt if dt else 0.0,
+    return {"frames": n, "decode_s": dt, "threads": threads, "decode_fps": n / dt if dt else 0.0,
             "codec": h.model, "rate_point": h.rate, "width": h.width, "height": h.height}

@@ -94,6 +94,12 @@ class DVC(nn.Module):
         self.mv_entropy = EntropyBottleneck(C)
         self.mc = MCNet(width)
         self.residual = ScaleHyperprior(width, self.latent)
+        # start training from "copy the reference": zero flow, zero MC and residual corrections
+        with torch.no_grad():
+            for m in [b[-1] for b in self.flow.basic] + [self.mv_decoder[-1], self.mc.c5,
+                                                         self.residual.g_s[-1]]:
+                m.weight.zero_()
+                m.bias.zero_()
 
     def config(self):
         return {"width": self.width, "latent": self.latent, "flow_levels": self.flow_levels,

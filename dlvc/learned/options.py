@@ -36,8 +36,9 @@ ENCODER_ITEMS = (
 
 DECODER_ITEMS = (
     "Learned video coding",
-    _o("LearnedThreads", int, 1, "learned streams: torch threads (use the encoder's number)",
-       range=(1, 64)),
+    _o("LearnedThreads", int, 0, "learned streams: torch threads (0: the number the encoder "
+       "used, which the stream records; another number may change a few samples by 1)",
+       range=(0, 64)),
     _o("LearnedWeights", str, "", "learned streams: extra folder searched for the weights a "
        "stream names (after the shipped ones)"),
 )

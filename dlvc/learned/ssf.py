@@ -117,6 +117,17 @@ class NarrowSSF(ScaleSpaceFlow):
         self.sigma0 = sigma0
         self.num_levels = num_levels
         self.scale_field_shift = scale_field_shift
+        self._init_as_copy()
+
+    def _init_as_copy(self):
+        """Start training from "copy the reference": zero flow, the sharpest scale (-1 in
+        grid_sample's depth coordinate) and a zero residual (last layers zeroed)."""
+        with torch.no_grad():
+            last = self.motion_decoder[-1]
+            last.weight.zero_()
+            last.bias.copy_(torch.tensor([0.0, 0.0, -1.0]))
+            self.res_decoder[-1].weight.zero_()
+            self.res_decoder[-1].bias.zero_()
 
     def config(self):
         return {"width": self.width, "hyper": self.hyper, "latent": self.latent,

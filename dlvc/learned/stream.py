@@ -1,6 +1,6 @@
 """The learned codecs' bitstream format (no torch here).
 
-File = header (53 bytes) + one record per frame, in coding (= display) order::
+File = header (54 bytes) + one record per frame, in coding (= display) order::
 
     magic       4  b"DLVL"
     version     1  FORMAT_VERSION
@@ -12,6 +12,8 @@ File = header (53 bytes) + one record per frame, in coding (= display) order::
     frames      4  frame count
     gop         2  I-frame period (0: only the first frame)
     fps_x1000   4  frame rate * 1000
+    threads     1  torch threads the encoder used (the decoder uses as many by default:
+                   float convolutions are summed in another order with another count)
 
     frame:  type (1 byte: 0 = I, 1 = P), then for each of its entropy-coded strings
             (I: 2, SSF P: 4, DVC P: 3) a LEB128 length and the string's bytes.
@@ -26,7 +28,7 @@ from dlvc.errors import DlvcError
 
 MAGIC = b"DLVL"
 FORMAT_VERSION = 1
-_HEAD = struct.Struct(">4sBBB32sHHIHI")
+_HEAD = struct.Struct(">4sBBB32sHHIHIB")
 HEADER_BYTES = _HEAD.size
 MODEL_IDS = {"ssf": 1, "dvc": 2}
 MODEL_NAMES = {v: k for k, v in MODEL_IDS.items()}
@@ -48,11 +50,12 @@ class Header:
     frames: int
     gop: int
     fps: float
+    threads: int = 1
 
     def pack(self):
         return _HEAD.pack(MAGIC, FORMAT_VERSION, MODEL_IDS[self.model], self.rate, self.weights,
                           self.width, self.height, self.frames, self.gop,
-                          int(round(self.fps * 1000)))
+                          int(round(self.fps * 1000)), self.threads)
 
 
 @dataclass
@@ -91,7 +94,7 @@ def parse(data: bytes, name="stream") -> Stream:
         raise DlvcError(f"{name}: not a dlvc learned-codec stream (bad magic)")
     if len(data) < HEADER_BYTES:
         raise DlvcError(f"{name}: truncated stream (header is {len(data)} of {HEADER_BYTES} bytes)")
-    magic, ver, mid, rate, wh, w, h, n, gop, fps = _HEAD.unpack_from(data, 0)
+    magic, ver, mid, rate, wh, w, h, n, gop, fps, threads = _HEAD.unpack_from(data, 0)
     if ver != FORMAT_VERSION:
         raise DlvcError(f"{name}: learned stream format version {ver} is not supported "
                         f"(this dlvc reads version {FORMAT_VERSION})")
@@ -99,7 +102,9 @@ def parse(data: bytes, name="stream") -> Stream:
         raise DlvcError(f"{name}: unknown learned model id {mid}")
     if w == 0 or h == 0 or w % 2 or h % 2:
         raise DlvcError(f"{name}: bad picture size {w}x{h} in the header")
-    hdr = Header(MODEL_NAMES[mid], rate, wh, w, h, n, gop, fps / 1000.0)
+    if threads == 0:
+        raise DlvcError(f"{name}: corrupt header (thread count 0)")
+    hdr = Header(MODEL_NAMES[mid], rate, wh, w, h, n, gop, fps / 1000.0, threads)
     st = Stream(hdr)
     pos = HEADER_BYTES
     for i in range(n):

@@ -261,7 +261,7 @@ def train(kind, out, minutes=10.0, steps=0, lmbda=0.013, width=32, seed=0, data_
     init_rec = None
     if init:
         ck = torch.load(init + ".pt" if not init.endswith(".pt") else init, weights_only=False)
-        model_cfg = {**ck["config"], **model_cfg}
+        model_cfg = {k: v for k, v in {**ck["config"], **model_cfg}.items() if k != "width"}
         width = ck["config"]["width"]
         model = build_model(kind, width, **model_cfg)
         model.load_state_dict(ck["model"], strict=False)

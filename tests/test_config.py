@@ -167,19 +167,18 @@ def test_unknown_key_on_command_line():
 
 
 def test_hm_keys_not_implemented_warn_once(tmp_path, capsys):
-    p = write(tmp_path, "hm.cfg", "AMP : 1\nFastSearch : 1\nFrame1: P 1 3 0.4624 0 0 0 1 0 0 0 4 4 -1 -5 -9 -13 0\n"
-                                  "Frame2: P 2 2 0.4624 0 0 0 1 0 0 0 4 4 -1 -2 -6 -10 1 -1 5 1 1 1 0 1\n"
-                                  "Frame3: P 3 3 0.4624 0 0 0 1 0 0 0 4 4 -1 -3 -7 -11 1 -1 5 0 1 1 1 1\n")
-    cfg = parse_args(YUV + ["-c", p, "--SearchRange=32", "-sr", "16"], prog="dlvc-enc")
+    p = write(tmp_path, "hm.cfg", "SliceMode : 1\nTemporalFilter : 1\nTemporalFilterStrengthFrame8 : 0.1\n"
+                                  "TemporalFilterStrengthFrame16 : 0.2\n")
+    cfg = parse_args(YUV + ["-c", p, "--WaveFrontSynchro=1", "--WaveFrontSynchro", "2"], prog="dlvc-enc")
     err = capsys.readouterr().err
     lines = err.strip().splitlines()
     assert len(lines) == 1
     assert lines[0].startswith("dlvc-enc: warning:")
-    for k in ("AMP", "FastSearch", "SearchRange", "Frame1..Frame3"):
+    for k in ("SliceMode", "TemporalFilter", "WaveFrontSynchro", "TemporalFilterStrengthFrame8"):
         assert k in lines[0]
-    assert lines[0].count("SearchRange") == 1
-    assert cfg.ignored["SearchRange"] == "16" and cfg.ignored["AMP"] == "1"
-    assert "AMP" not in cfg.explicit
+    assert lines[0].count("WaveFrontSynchro") == 1
+    assert cfg.ignored["WaveFrontSynchro"] == "2" and cfg.ignored["SliceMode"] == "1"
+    assert "SliceMode" not in cfg.explicit
     parse_args(YUV + ["-c", p], warn=False)
     assert capsys.readouterr().err == ""
     parse_args(YUV)

@@ -20,12 +20,12 @@ def clip3(a, b, v):
 
 
 def ref_luma_sample(ref, xint, yint, xfrac, yfrac):
-    """8.5.3.3.3.1, one sample (xIntL, yIntL, xFracL, yFracL)."""
-    h, w = ref.shape
+    """8.5.3.3.3.1, one sample (xIntL, yIntL, xFracL, yFracL); ref: list of rows."""
+    h, w = len(ref), len(ref[0])
     shift1, shift2, shift3 = BIT_DEPTH - 8, 6, 14 - BIT_DEPTH
 
     def s(x, y):
-        return int(ref[clip3(0, h - 1, y), clip3(0, w - 1, x)])
+        return ref[clip3(0, h - 1, y)][clip3(0, w - 1, x)]
 
     if xfrac == 0 and yfrac == 0:
         return s(xint, yint) << shift3
@@ -39,12 +39,12 @@ def ref_luma_sample(ref, xint, yint, xfrac, yfrac):
 
 
 def ref_chroma_sample(ref, xint, yint, xfrac, yfrac):
-    """8.5.3.3.3.2, one sample."""
-    h, w = ref.shape
+    """8.5.3.3.3.2, one sample; ref: list of rows."""
+    h, w = len(ref), len(ref[0])
     shift1, shift2, shift3 = BIT_DEPTH - 8, 6, 14 - BIT_DEPTH
 
     def s(x, y):
-        return int(ref[clip3(0, h - 1, y), clip3(0, w - 1, x)])
+        return ref[clip3(0, h - 1, y)][clip3(0, w - 1, x)]
 
     if xfrac == 0 and yfrac == 0:
         return s(xint, yint) << shift3
@@ -61,6 +61,7 @@ def ref_pred_block(ref, x0, y0, w, h, mvx, mvy, c_idx):
     """8.5.3.3.3.1 (luma, xIntL = xPb + (mvLX[0] >> 2) + xL) / 8.5.3.3.3.2 (chroma,
     xIntC = xPb / SubWidthC + (mvCLX[0] >> 3) + xC with mvCLX = mvLX for 4:2:0)."""
     out = np.zeros((h, w), np.int64)
+    ref = ref.tolist()
     for y in range(h):
         for x in range(w):
             if c_idx == 0:
@@ -132,7 +133,7 @@ def test_luma_extreme_range():
         ref[r, :8] = rows[r]
     out = np.zeros((1, 1), np.int32)
     interp_at(ref, 3, 3, 2, 2, 1, 1, 0, out)
-    assert out[0, 0] == ref_luma_sample(ref, 3, 3, 2, 2) == 33150
+    assert out[0, 0] == ref_luma_sample(ref.tolist(), 3, 3, 2, 2) == 33150
 
 
 def test_chroma_all_fractions_and_edges(planes):
@@ -158,12 +159,12 @@ def test_interpolate_plane(planes):
         p = interpolate_plane(y, fx, fy, 0, 5)
         assert p.shape == (34, 50)
         for (yy, xx) in [(0, 0), (5, 5), (33, 49), (12, 20), (30, 3)]:
-            assert p[yy, xx] == ref_luma_sample(y, xx - 5, yy - 5, fx, fy)
+            assert p[yy, xx] == ref_luma_sample(y.tolist(), xx - 5, yy - 5, fx, fy)
         px = interpolate_plane_pixels(y, fx, fy, 0, 5)
         assert np.array_equal(px, np.clip((p + 32) >> 6, 0, 255))
     p = interpolate_plane(c, 5, 3, 1, 2)
     for (yy, xx) in [(0, 0), (15, 23), (7, 9)]:
-        assert p[yy, xx] == ref_chroma_sample(c, xx - 2, yy - 2, 5, 3)
+        assert p[yy, xx] == ref_chroma_sample(c.tolist(), xx - 2, yy - 2, 5, 3)
 
 
 def test_weighted_default_and_explicit():

@@ -7,7 +7,7 @@ structures with long-term pictures, a random collocated picture, parallel merge 
 import numpy as np
 import pytest
 
-from dlvc.core.mvpred import (PRED_BI, PRED_L0, PRED_L1, amvp_cand_list, make_mv_params, mv_add,
+from dlvc.core.mvpred import (PRED_BI, PRED_L0, amvp_cand_list, make_mv_params, mv_add,
                               merge_cand_list, pu_motion, scale_mv, store_pu_motion)
 from dlvc.core.picture import (F_CU_LOG2, F_MV0X, F_MV0Y, F_MV1X, F_MV1Y, F_PART_MODE,
                                F_PRED_MODE, F_REF0, F_REF1, MODE_INTER, MODE_INTRA, MODE_SKIP,
@@ -467,8 +467,8 @@ def test_amvp_candidates():
     assert checked > 1500
 
 
-def test_temporal_scaling_hit():
-    """The random structures above must really exercise scaled temporal and spatial MVs."""
+def test_scale_mv():
+    """8-211..8-214 at their clipping limits, against the reference transcription."""
     # direct check of the scaling equations at their clipping limits
     for mv in (-32768, -5, 0, 7, 32767):
         for tb, td in ((1, 2), (-3, 1), (127, -128), (-128, 1), (4, 4), (1, 127)):

@@ -22,12 +22,21 @@ P_TS_ENABLED = 12             # transform_skip_enabled_flag
 P_STRONG_INTRA = 13           # strong_intra_smoothing_enabled_flag
 P_SLICE_TYPE = 14             # slice_type (0 B, 1 P, 2 I)
 P_AMP = 15                    # amp_enabled_flag
-NUM_PARAMS = 16
+P_NUM_REF0 = 16               # num_ref_idx_l0_active_minus1 + 1 (0 in I slices)
+P_NUM_REF1 = 17               # num_ref_idx_l1_active_minus1 + 1 (0 unless B)
+P_MAX_MERGE = 18              # MaxNumMergeCand
+P_MVD_L1_ZERO = 19            # mvd_l1_zero_flag
+P_CU_QP_DELTA = 20            # cu_qp_delta_enabled_flag
+P_LOG2_MIN_CU_QP_DELTA = 21   # Log2MinCuQpDeltaSize = CtbLog2SizeY - diff_cu_qp_delta_depth
+NUM_PARAMS = 22
 
 SLICE_B, SLICE_P, SLICE_I = 0, 1, 2
 
 
-def make_params(sps, pps, slice_type, slice_qp, slice_cb_qp_offset=0, slice_cr_qp_offset=0):
+def make_params(sps, pps, slice_type, slice_qp, slice_cb_qp_offset=0, slice_cr_qp_offset=0, sh=None):
+    """``sh`` (the slice header) gives the inter fields (reference counts, MaxNumMergeCand,
+    mvd_l1_zero_flag); without it a P/B slice gets one reference per list and 5 merge
+    candidates."""
     prm = np.zeros(NUM_PARAMS, np.int32)
     min_cb = sps.log2_min_luma_coding_block_size_minus3 + 3
     min_tb = sps.log2_min_luma_transform_block_size_minus2 + 2
@@ -47,4 +56,16 @@ def make_params(sps, pps, slice_type, slice_qp, slice_cb_qp_offset=0, slice_cr_q
     prm[P_STRONG_INTRA] = sps.strong_intra_smoothing_enabled_flag
     prm[P_SLICE_TYPE] = slice_type
     prm[P_AMP] = sps.amp_enabled_flag
+    if slice_type != SLICE_I:
+        if sh is not None:
+            prm[P_NUM_REF0] = sh.num_ref_idx_l0_active_minus1 + 1
+            prm[P_NUM_REF1] = sh.num_ref_idx_l1_active_minus1 + 1 if slice_type == SLICE_B else 0
+            prm[P_MAX_MERGE] = sh.MaxNumMergeCand
+            prm[P_MVD_L1_ZERO] = sh.mvd_l1_zero_flag if slice_type == SLICE_B else 0
+        else:
+            prm[P_NUM_REF0] = 1
+            prm[P_NUM_REF1] = 1 if slice_type == SLICE_B else 0
+            prm[P_MAX_MERGE] = 5
+    prm[P_CU_QP_DELTA] = pps.cu_qp_delta_enabled_flag
+    prm[P_LOG2_MIN_CU_QP_DELTA] = prm[P_CTB_LOG2] - (pps.diff_cu_qp_delta_depth if pps.cu_qp_delta_enabled_flag else 0)
     return prm

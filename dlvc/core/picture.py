@@ -23,7 +23,16 @@ F_MV1Y = 13
 F_REF0 = 14         # RefIdxL0, -1 when predFlagL0 is 0
 F_REF1 = 15         # RefIdxL1, -1 when predFlagL1 is 0
 F_MERGE = 16        # merge_flag of the PU
-NUM_FIELDS = 17
+# prediction_unit() syntax of inter PUs (what write_coding_quadtree codes; the decoder's
+# derive_cu_motion turns it into F_MV*/F_REF*).  For an AMVP PU, ref_idx_lX is F_REFX.
+F_MERGE_IDX = 17    # merge_idx (merge PUs, skip CUs)
+F_INTER_DIR = 18    # inter_pred_idc of an AMVP PU: PRED_L0 0, PRED_L1 1, PRED_BI 2
+F_MVP_FLAGS = 19    # bit 0 mvp_l0_flag, bit 1 mvp_l1_flag
+F_MVD0X = 20        # MvdL0 (x, y); MvdL1 (x, y) (0 when mvd_l1_zero_flag applies)
+F_MVD0Y = 21
+F_MVD1X = 22
+F_MVD1Y = 23
+NUM_FIELDS = 24
 
 MODE_INTER = 0
 MODE_INTRA = 1

@@ -1,19 +1,26 @@
 """dlvc-dec's driver: Annex-B NAL units in, decoded pictures out.
 
-Parses parameter sets and slice headers (``core/syntax``), runs the compiled
-slice decoder, checks each picture against its decoded picture hash SEI and
-hands pictures out in output order, cropped to the conformance window.
-Never imports the encoder.
+Parses parameter sets and slice headers (``core/syntax``), keeps the decoded picture
+buffer (``core/dpb``: POC, RPS, reference lists, output order), runs the compiled slice
+decoder, checks each picture against its decoded picture hash SEI and hands pictures out
+in output order, cropped to the conformance window.  Never imports the encoder.
 """
 import numpy as np
 
 from ..core.bitstream import (
-    BitstreamError, PPS_NUT, PREFIX_SEI_NUT, SPS_NUT, SUFFIX_SEI_NUT, VPS_NUT, is_vcl, split_annexb,
+    BitstreamError, EOS_NUT, PPS_NUT, PREFIX_SEI_NUT, SPS_NUT, SUFFIX_SEI_NUT, VPS_NUT, is_vcl,
+    split_annexb,
 )
-from ..core.cabac import decoder_init, init_contexts, new_reader
-from ..core.params import SLICE_I, make_params
+from ..core.cabac import decoder_init, init_contexts, init_type_for, new_reader
+from ..core.ctu_syntax import new_cu_state
+from ..core.dpb import Dpb
+from ..core.interp import make_weight_table
+from ..core.loopfilter import LF_SAO_CHROMA, LF_SAO_LUMA, apply_loop_filters, make_lf_params
+from ..core.mvpred import make_mv_params
+from ..core.params import SLICE_B, SLICE_I, SLICE_P, make_params
 from ..core.picture import new_meta
-from ..core.recon import new_work
+from ..core.recon import make_ref_planes, new_work
+from ..core.sao import new_sao_params
 from ..core.syntax.pps import parse_pps
 from ..core.syntax.sei import SEI_DECODED_PICTURE_HASH, compute_picture_hash, parse_decoded_picture_hash, parse_sei_messages
 from ..core.syntax.slice_header import parse_slice_header, peek_slice_pps_id
@@ -28,11 +35,11 @@ SLICE_ERRORS = {ERR_OVERRUN: "slice data ends early (truncated or corrupt stream
 
 
 class Picture:
-    def __init__(self, poc, planes, sps):
+    def __init__(self, poc, planes, sps, hash_checked=False):
         self.poc = poc
         self.planes = planes
         self.sps = sps
-        self.hash_checked = False
+        self.hash_checked = hash_checked
 
     def cropped(self):
         s = self.sps
@@ -43,7 +50,7 @@ class Picture:
 
 
 def check_supported(sps, pps):
-    """dlvc-dec decodes Main-profile intra streams; say clearly what it cannot decode yet."""
+    """dlvc-dec decodes Main-profile streams; say clearly what it cannot decode yet."""
     problems = []
     if sps.chroma_format_idc != 1 or sps.bit_depth_luma_minus8 or sps.bit_depth_chroma_minus8:
         problems.append("only 8-bit 4:2:0 is supported")
@@ -51,20 +58,54 @@ def check_supported(sps, pps):
         problems.append("scaling lists")
     if sps.pcm_enabled_flag:
         problems.append("PCM")
-    if sps.sample_adaptive_offset_enabled_flag:
-        problems.append("SAO")
     if pps.tiles_enabled_flag or pps.entropy_coding_sync_enabled_flag:
         problems.append("tiles / wavefronts")
-    if pps.cu_qp_delta_enabled_flag:
-        problems.append("cu_qp_delta")
     if pps.transquant_bypass_enabled_flag:
         problems.append("transquant bypass")
     if pps.constrained_intra_pred_flag:
         problems.append("constrained intra prediction")
-    if not pps.pps_deblocking_filter_disabled_flag and not pps.deblocking_filter_override_enabled_flag:
-        problems.append("the deblocking filter")
     if problems:
         raise DlvcError("stream uses features dlvc-dec does not support yet: " + ", ".join(problems))
+
+
+def slice_ref_setup(sps, pps, sh, pic, L0, L1, meta):
+    """The per-slice inter inputs of decode_slice_data: (refs, ref_slot, col_meta, sp, wp,
+    wp_den, explicit_wp).  ref_slot doubles as the deblocking ref_pic_ids."""
+    w, h = sps.pic_width_in_luma_samples, sps.pic_height_in_luma_samples
+    st = sh.slice_type
+    uniq = []
+    ref_slot = np.zeros((2, 16), np.int32)
+    for X, lst in enumerate((L0, L1)):
+        for i, p in enumerate(lst):
+            k = next((j for j, q in enumerate(uniq) if q is p), None)
+            if k is None:
+                k = len(uniq)
+                uniq.append(p)
+            ref_slot[X, i] = k
+    refs = make_ref_planes([p.planes for p in uniq], w, h)
+    col_meta, col_poc, col_ref_poc, col_ref_lt = meta, 0, None, None
+    tmvp = sh.slice_temporal_mvp_enabled_flag if st != SLICE_I else 0
+    if tmvp:
+        col_list = L1 if (st == SLICE_B and not sh.collocated_from_l0_flag) else L0
+        col = col_list[sh.collocated_ref_idx]
+        if col.meta is None:
+            raise DlvcError(f"picture POC {pic.poc}: collocated picture POC {col.poc} has no motion data")
+        col_meta, col_poc, col_ref_poc, col_ref_lt = col.meta, col.poc, col.ref_pocs, col.ref_is_long_term
+    ref_pocs = ([p.poc for p in L0], [p.poc for p in L1])
+    n_active = (len(L0), len(L1))
+    sp = make_mv_params(pic.poc, st if st != SLICE_I else SLICE_P, ref_pocs, pic.ref_is_long_term, n_active,
+                        sh.MaxNumMergeCand, pps.Log2ParMrgLevel, tmvp,
+                        sh.collocated_from_l0_flag, w, h,
+                        sps.log2_min_luma_coding_block_size_minus3 + 3 + sps.log2_diff_max_min_luma_coding_block_size,
+                        col_poc, col_ref_poc, col_ref_lt)
+    explicit = (pps.weighted_pred_flag if st == SLICE_P else pps.weighted_bipred_flag if st == SLICE_B else 0)
+    if explicit:
+        t = sh.pred_weight_table
+        wp, wp_den = make_weight_table(t.luma_log2_weight_denom, t.ChromaLog2WeightDenom,
+                                       [t.derive(0, sps), t.derive(1, sps) if st == SLICE_B else None])
+    else:
+        wp, wp_den = np.zeros((2, 16, 3, 2), np.int32), np.zeros(3, np.int32)
+    return refs, ref_slot, col_meta, sp, wp, wp_den, int(explicit)
 
 
 class Decoder:
@@ -74,7 +115,9 @@ class Decoder:
         self.check_hash = check_hash
         self.sps = {}
         self.pps = {}
-        self.current = None
+        self.dpb = Dpb()
+        self.current = None          # the DpbPicture decoded last, until the next one starts
+        self.skipping = False        # the slices of a picture the DPB skipped (RASL)
         self.pictures_decoded = 0
 
     def decode(self, stream):
@@ -86,19 +129,18 @@ class Decoder:
             raise DlvcError("no NAL units found: not an HEVC Annex-B stream")
         for nal in nals:
             try:
-                pic = self.decode_nal(nal)
+                out = self.decode_nal(nal)
             except BitstreamError as e:
                 raise DlvcError(f"corrupt {nal.name} NAL unit: {e}") from None
-            if pic is not None:
-                yield pic
-        if self.current is not None:
-            yield self.finish_picture()
+            yield from out
+        yield from self.finish_picture()
+        yield from self.output(self.dpb.flush())
+
+    def output(self, pics):
+        return [Picture(p.poc, p.planes, p.sps, p.hash_checked) for p in pics]
 
     def decode_nal(self, nal):
         t = nal.nal_unit_type
-        out = None
-        if t == VPS_NUT:
-            return None
         if t == SPS_NUT:
             sps = parse_sps(nal.rbsp)
             self.sps[sps.sps_seq_parameter_set_id] = sps
@@ -106,12 +148,16 @@ class Decoder:
             pps = parse_pps(nal.rbsp)
             self.pps[pps.pps_pic_parameter_set_id] = pps
         elif is_vcl(t):
-            out = self.decode_slice(nal)
+            return self.decode_slice(nal)
         elif t in (PREFIX_SEI_NUT, SUFFIX_SEI_NUT):
             for payload_type, payload in parse_sei_messages(nal.rbsp):
                 if payload_type == SEI_DECODED_PICTURE_HASH and t == SUFFIX_SEI_NUT:
                     self.check_picture_hash(payload)
-        return out
+        elif t == EOS_NUT:
+            out = self.finish_picture()
+            self.dpb.end_of_sequence()
+            return out + self.output(self.dpb.output_ready())
+        return []
 
     def decode_slice(self, nal):
         _, pps_id = peek_slice_pps_id(nal.rbsp, nal.nal_unit_type)
@@ -124,25 +170,40 @@ class Decoder:
         check_supported(sps, pps)
         sh, offset = parse_slice_header(nal.rbsp, sps, pps, nal.nal_unit_type)
         if not sh.first_slice_segment_in_pic_flag:
+            if self.skipping:
+                return []
             raise DlvcError("several slices per picture are not supported yet")
-        if sh.slice_type != SLICE_I:
-            raise DlvcError("P and B slices are not supported yet")
-        out = self.finish_picture() if self.current is not None else None
-        qp = 26 + pps.init_qp_minus26 + sh.slice_qp_delta
+        out = self.finish_picture()
+        r = self.dpb.start_picture(sps, pps, sh, nal.nal_unit_type, nal.temporal_id)
+        out += self.output(self.dpb.output_ready())
+        self.skipping = r is None
+        if r is None:
+            return out
+        pic, L0, L1 = r
+        pic.sps = sps
+        pic.hash_checked = False
+        qp = sh.SliceQpY(pps)
         w, h = sps.pic_width_in_luma_samples, sps.pic_height_in_luma_samples
         planes = tuple(new_frame(w, h, np.int16))
         coef = tuple(new_frame(w, h, np.int32))
         meta = new_meta(w, h)
-        prm = make_params(sps, pps, sh.slice_type, qp, sh.slice_cb_qp_offset, sh.slice_cr_qp_offset)
+        pic.planes, pic.meta = planes, meta
+        self.current = pic
+        prm = make_params(sps, pps, sh.slice_type, qp, sh.slice_cb_qp_offset, sh.slice_cr_qp_offset, sh)
+        refs, ref_slot, col_meta, sp, wp, wp_den, explicit = slice_ref_setup(sps, pps, sh, pic, L0, L1, meta)
         data = np.frombuffer(nal.rbsp, np.uint8)
         d = new_reader()
         decoder_init(d, data, offset)
-        ctx = init_contexts(0, qp)
+        ctx = init_contexts(init_type_for(sh.slice_type, sh.cabac_init_flag), qp)
         pred, work = new_work()
-        err = decode_slice_data(d, data, ctx, meta, coef, prm, planes, pred, work, np.zeros(3, np.int64))
+        lf = make_lf_params(sps, pps, sh)
+        sao = new_sao_params(sps.PicHeightInCtbsY, sps.PicWidthInCtbsY)
+        err = decode_slice_data(d, data, ctx, meta, coef, prm, planes, pred, work, new_cu_state(qp),
+                                sao, lf[0, LF_SAO_LUMA], lf[0, LF_SAO_CHROMA],
+                                col_meta, sp, refs, ref_slot, wp, wp_den, explicit)
         if err != OK:
-            raise DlvcError(f"picture {self.pictures_decoded}: {SLICE_ERRORS[err]}")
-        self.current = Picture(sh.slice_pic_order_cnt_lsb, planes, sps)
+            raise DlvcError(f"picture {self.pictures_decoded} (POC {pic.poc}): {SLICE_ERRORS[err]}")
+        apply_loop_filters(planes, meta, prm, lf, sao, ref_pic_ids=ref_slot)
         return out
 
     def check_picture_hash(self, payload):
@@ -150,12 +211,16 @@ class Decoder:
             return
         h = parse_decoded_picture_hash(payload)
         if h.values != compute_picture_hash(self.current.planes, h.hash_type).values:
-            raise DlvcError(f"picture {self.pictures_decoded}: decoded picture hash mismatch "
-                            f"({('MD5', 'CRC', 'checksum')[h.hash_type]})")
+            raise DlvcError(f"picture {self.pictures_decoded} (POC {self.current.poc}): decoded picture hash "
+                            f"mismatch ({('MD5', 'CRC', 'checksum')[h.hash_type]})")
         self.current.hash_checked = True
 
     def finish_picture(self):
+        """The picture decoded last goes into the DPB; returns the pictures it bumps out."""
         pic = self.current
+        if pic is None:
+            return []
         self.current = None
         self.pictures_decoded += 1
-        return pic
+        self.dpb.store(pic)
+        return self.output(self.dpb.output_ready())

@@ -1,10 +1,11 @@
-"""Slice data parsing and reconstruction of an intra picture, CTU by CTU (compiled)."""
+"""Slice data parsing and reconstruction of a picture, CTU by CTU (compiled)."""
 from numba import njit
 
 from ..core.cabac import decode_terminate, reader_overrun
 from ..core.ctu_syntax import parse_coding_quadtree
 from ..core.params import P_CTB_LOG2, P_PIC_H, P_PIC_W
-from ..core.recon import reconstruct_intra_tree
+from ..core.recon import reconstruct_ctu
+from ..core.sao import parse_sao
 
 OK = 0
 ERR_OVERRUN = 1       # the slice data ended before the last CTU
@@ -13,18 +14,23 @@ ERR_NO_END = 3        # no end_of_slice_segment_flag after the last CTU
 
 
 @njit(cache=True, nogil=True)
-def decode_slice_data(d, data, ctx, meta, coef, prm, planes, pred, work, cand):
-    """7.3.8.1 slice_segment_data() for a picture coded as one slice; returns an error code."""
+def decode_slice_data(d, data, ctx, meta, coef, prm, planes, pred, work, cand, sao, sao_luma, sao_chroma,
+                      col_meta, sp, refs, ref_slot, wp, wp_den, explicit_wp):
+    """7.3.8.1 slice_segment_data() for a picture coded as one slice; returns an error code.
+    Inter arguments: see core/recon.py (dummies for I slices)."""
     log2 = prm[P_CTB_LOG2]
     size = 1 << log2
     ctbs_w = (prm[P_PIC_W] + size - 1) >> log2
     ctbs_h = (prm[P_PIC_H] + size - 1) >> log2
     for ry in range(ctbs_h):
         for rx in range(ctbs_w):
-            parse_coding_quadtree(d, data, ctx, meta, coef, prm, rx << log2, ry << log2, log2, 0, cand)
+            if sao_luma or sao_chroma:
+                parse_sao(d, data, ctx, sao, rx, ry, ctbs_w, 0, sao_luma, sao_chroma)
+            parse_coding_quadtree(d, data, ctx, meta, coef, prm, rx << log2, ry << log2, log2, cand)
             if reader_overrun(d):
                 return ERR_OVERRUN
-            reconstruct_intra_tree(planes, coef, meta, prm, rx << log2, ry << log2, log2, pred, work)
+            reconstruct_ctu(planes, coef, meta, prm, rx << log2, ry << log2, log2, pred, work, col_meta, sp,
+                            refs, ref_slot, wp, wp_den, explicit_wp, True)
             end = decode_terminate(d, data)
             last = ry == ctbs_h - 1 and rx == ctbs_w - 1
             if end and not last:

@@ -5,14 +5,21 @@ coding (``slice_encoder``) -> NAL units with the decoded picture hash.  Reports 
 line per picture and a summary like HM's TAppEncoder.
 """
 import json
+import os
+import queue
 import time
+from collections import deque
+from concurrent.futures import ThreadPoolExecutor
+from itertools import islice
 
 import numpy as np
 
 from ..core.bitstream import CRA_NUT, IDR_W_RADL, PPS_NUT, SPS_NUT, SUFFIX_SEI_NUT, TRAIL_R, VPS_NUT, nal_unit
 from ..core.cabac import init_contexts, new_writer
-from ..core.params import SLICE_I, make_params
+from ..core.params import SLICE_B, SLICE_I, make_params
+from ..core.loopfilter import apply_loop_filters, make_lf_params
 from ..core.picture import new_meta
+from ..core.sao import new_sao_params
 from ..core.syntax.pps import write_pps
 from ..core.syntax.sei import picture_md5, write_decoded_picture_hash_sei
 from ..core.syntax.slice_header import SliceHeader, write_slice_header
@@ -21,22 +28,28 @@ from ..core.syntax.sps import write_sps
 from ..core.syntax.vps import write_vps
 from ..io import Frame, VideoReader, YuvWriter, coded_size, crop_frame, new_frame, pad_frame
 from ..metrics import mse, psnr_from_mse, yuv_psnr
+from ..core.mvpred import make_mv_params
+from ..core.picture import NUM_FIELDS
+from .gop import CodingStructure, gop_entries_from_cfg
+from .inter_search import inter_options, make_inter_context
+from .motion import PAD, make_fractional_planes
 from .intra_search import (
     E_FAST_MPM, E_LAMBDA, E_RDOQ, E_RDOQ_TS, E_SQRT_LAMBDA, E_W_CB, E_W_CR, NUM_EPARAMS, NUM_SLOTS,
     new_workspace,
 )
 from .lambdas import lambda_params, hm_lambda
 from .parameter_sets import build_parameter_sets
-from .slice_encoder import encode_slice_data
+from .sao_decision import decide_sao_picture, sao_lambdas
+from .slice_encoder import decide_ctus, write_slice_data
 from .snapshot import new_snapshots
 
 
 class PictureEncoder:
     """Encodes pictures of one size and configuration; keeps its scratch buffers."""
 
-    def __init__(self, cfg):
+    def __init__(self, cfg, cs=None):
         self.cfg = cfg
-        self.vps, self.sps, self.pps = build_parameter_sets(cfg)
+        self.vps, self.sps, self.pps = build_parameter_sets(cfg, cs)
         self.width, self.height = cfg.SourceWidth, cfg.SourceHeight
         self.cw, self.ch = coded_size(self.width, self.height, 8)
         self.wk = new_workspace()
@@ -69,20 +82,170 @@ class PictureEncoder:
         coef = tuple(new_frame(self.cw, self.ch, np.int32))
         meta = new_meta(self.cw, self.ch)
         prm = make_params(self.sps, self.pps, SLICE_I, qp)
-        ctx = init_contexts(0, qp)
-        w, buf = new_writer(self.capacity)
+        ep = self.encoder_params(qp)
         we, bufe = new_writer(16, estimate=True)
-        nbytes = encode_slice_data(org, rec, coef, meta, prm, self.encoder_params(qp), ctx, w, buf, we,
-                                   bufe, self.wk, self.snaps, self.cand)
+        inter = make_inter_context([], np.zeros((2, 16), np.int32), np.zeros(2, np.int32),
+                                   np.full(16, -1, np.int32), meta, np.zeros(144, np.int32),
+                                   inter_options(self.cfg, ep[E_LAMBDA]), (self.ch, self.cw))
+        decide_ctus(org, rec, coef, meta, prm, ep, init_contexts(0, qp), we, bufe, self.wk, self.snaps, self.cand,
+                    inter)
+        sao_on = int(self.sps.sample_adaptive_offset_enabled_flag)
         sh = SliceHeader(first_slice_segment_in_pic_flag=1, slice_type=SLICE_I,
                          slice_pic_order_cnt_lsb=poc % (1 << (self.sps.log2_max_pic_order_cnt_lsb_minus4 + 4)),
                          slice_qp_delta=qp - 26 - self.pps.init_qp_minus26,
-                         st_ref_pic_set=explicit_st_rps([], [], [], []))
+                         st_ref_pic_set=explicit_st_rps([], [], [], []),
+                         slice_sao_luma_flag=sao_on, slice_sao_chroma_flag=sao_on,
+                         slice_loop_filter_across_slices_enabled_flag=self.pps.pps_loop_filter_across_slices_enabled_flag)
+        lf = make_lf_params(self.sps, self.pps, sh)
+        lambdas = sao_lambdas(ep[E_LAMBDA], ep[E_W_CB], ep[E_W_CR])
+        sao = apply_loop_filters(
+            rec, meta, prm, lf, keep_pre_deblocking=bool(self.cfg.SAOLcuBoundary),
+            decide_sao=(lambda deb, pre: decide_sao_picture(org, deb, pre, prm, lf, lambdas, qp)) if sao_on else None)
+        if sao is None:
+            sao = new_sao_params(1, 1)
+        w, buf = new_writer(self.capacity)
+        nbytes = write_slice_data(w, buf, init_contexts(0, qp), meta, coef, prm, sao, sao_on, sao_on, self.cand)
         header = write_slice_header(sh, self.sps, self.pps, nal_unit_type)
         nals = [nal_unit(nal_unit_type, header + bytes(buf[:nbytes]))]
         if self.cfg.SEIDecodedPictureHash:
             nals.append(nal_unit(SUFFIX_SEI_NUT, write_decoded_picture_hash_sei(picture_md5(rec))))
         return nals, Frame(*rec)
+
+
+    def encode_plan(self, frame, plan, dpb):
+        """Code one picture of a GOP structure (gop.PicturePlan) with the reference pictures in
+        ``dpb`` (HM POC -> RefPicture).  Returns (NAL bytes list, RefPicture of this picture)."""
+        sps, pps, cfg = self.sps, self.pps, self.cfg
+        org = tuple(pad_frame(frame, self.cw, self.ch, np.int16))
+        rec = tuple(new_frame(self.cw, self.ch, np.int16))
+        coef = tuple(new_frame(self.cw, self.ch, np.int32))
+        meta = new_meta(self.cw, self.ch)
+        st = plan.slice_type
+        qp = plan.qp
+        cbo, cro = (plan.cb_qp_offset, plan.cr_qp_offset) if pps.pps_slice_chroma_qp_offsets_present_flag else (0, 0)
+        lp = lambda_params(qp, plan.lam, pps.pps_cb_qp_offset + cbo, pps.pps_cr_qp_offset + cro)
+        ep = self.encoder_params(qp)
+        ep[E_LAMBDA], ep[E_SQRT_LAMBDA], ep[E_W_CB], ep[E_W_CR] = lp["lambda"], lp["sqrt_lambda"], lp["w_cb"], lp["w_cr"]
+        sao_on = int(sps.sample_adaptive_offset_enabled_flag)
+        sh = plan.slice_header(sps, pps)
+        sh.slice_sao_luma_flag = sh.slice_sao_chroma_flag = sao_on
+        sh.slice_loop_filter_across_slices_enabled_flag = pps.pps_loop_filter_across_slices_enabled_flag
+        sh.five_minus_max_num_merge_cand = 5 - cfg.MaxNumMergeCand
+        prm = make_params(sps, pps, st, qp, cbo, cro, sh=sh)
+        base = plan.last_idr
+        ref_pocs = [list(plan.ref_pocs[0]), list(plan.ref_pocs[1]) if st == SLICE_B else []]
+        ref_slot = np.zeros((2, 16), np.int32)
+        ref_ids = np.zeros((2, 16), np.int32)
+        slots, refs = {}, []
+        for X in range(2):
+            for i, p in enumerate(ref_pocs[X]):
+                if p not in slots:
+                    slots[p] = len(refs)
+                    refs.append((dpb[p].planes, dpb[p].fractional()))
+                ref_slot[X, i] = slots[p]
+                ref_ids[X, i] = p + 1
+        l1_to_l0 = np.full(16, -1, np.int32)
+        for i, p in enumerate(ref_pocs[1]):
+            if p in ref_pocs[0]:
+                l1_to_l0[i] = ref_pocs[0].index(p)
+        init_type = 0
+        col_meta = meta
+        sp = np.zeros(144, np.int32)
+        if st != SLICE_I:
+            init_type = 1 if st == 1 else 2
+            col_list = 0 if (st == 1 or sh.collocated_from_l0_flag) else 1
+            col = dpb[ref_pocs[col_list][sh.collocated_ref_idx]]
+            col_meta = col.meta
+            n = (len(ref_pocs[0]), len(ref_pocs[1]))
+            sp = make_mv_params(plan.pic_order_cnt_val, st, [[p - base for p in ref_pocs[0]], [p - base for p in ref_pocs[1]]],
+                                [[0] * n[0], [0] * n[1]], n, cfg.MaxNumMergeCand, pps.Log2ParMrgLevel,
+                                sh.slice_temporal_mvp_enabled_flag, sh.collocated_from_l0_flag,
+                                self.cw, self.ch, int(prm[2]), col.poc - base,
+                                [[p - base for p in col.ref_pocs[0]], [p - base for p in col.ref_pocs[1]]],
+                                [[0] * len(col.ref_pocs[0]), [0] * len(col.ref_pocs[1])])
+        num_ref = np.array([len(ref_pocs[0]), len(ref_pocs[1])], np.int32)
+        inter = make_inter_context(refs, ref_slot, num_ref, l1_to_l0, col_meta, sp,
+                                   inter_options(cfg, plan.lam), (self.ch, self.cw))
+        we, bufe = new_writer(16, estimate=True)
+        decide_ctus(org, rec, coef, meta, prm, ep, init_contexts(init_type, qp), we, bufe, self.wk, self.snaps,
+                    self.cand, inter)
+        lf = make_lf_params(sps, pps, sh)
+        lambdas = sao_lambdas(ep[E_LAMBDA], ep[E_W_CB], ep[E_W_CR])
+        sao = apply_loop_filters(
+            rec, meta, prm, lf, ref_pic_ids=ref_ids, keep_pre_deblocking=bool(cfg.SAOLcuBoundary),
+            decide_sao=(lambda deb, pre: decide_sao_picture(org, deb, pre, prm, lf, lambdas, qp)) if sao_on else None)
+        if sao is None:
+            sao = new_sao_params(1, 1)
+        w, buf = new_writer(self.capacity)
+        nbytes = write_slice_data(w, buf, init_contexts(init_type, qp), meta, coef, prm, sao, sao_on, sao_on, self.cand)
+        header = write_slice_header(sh, sps, pps, plan.nal_unit_type)
+        nals = [nal_unit(plan.nal_unit_type, header + bytes(buf[:nbytes]))]
+        if cfg.SEIDecodedPictureHash:
+            nals.append(nal_unit(SUFFIX_SEI_NUT, write_decoded_picture_hash_sei(picture_md5(rec))))
+        return nals, RefPicture(plan.poc, rec, meta, ref_pocs)
+
+
+class RefPicture:
+    """A reconstructed (loop-filtered) picture kept for reference: planes, metadata (for TMVP),
+    its HM POC and reference POC lists; the fractional planes for motion search are made on
+    first use."""
+
+    def __init__(self, poc, planes, meta, ref_pocs):
+        self.poc, self.planes, self.meta, self.ref_pocs = poc, planes, meta, ref_pocs
+        self._fp = None
+
+    def fractional(self):
+        if self._fp is None:
+            self._fp = make_fractional_planes(self.planes[0], PAD)
+        return self._fp
+
+
+def encode_structure(cfg, reader, count, bitstream_path, recon_path, log):
+    """Pictures of a GOP structure (gop.CodingStructure: HM's coding order, QPs, lambdas,
+    RPS and reference lists), one after another; the reconstruction file in display order."""
+    cs = CodingStructure(cfg, count)
+    enc = PictureEncoder(cfg, cs)
+    last_use = {}
+    for k, plan in enumerate(cs):
+        for lst in plan.ref_pocs:
+            for p in lst:
+                last_use[p] = k
+    dpb, pending_out = {}, {}
+    pictures, mses = [], []
+    next_out = 0
+    t_start = time.perf_counter()
+    with open(bitstream_path, "wb") as out, \
+            (YuvWriter(recon_path, cfg.SourceWidth, cfg.SourceHeight) if recon_path else _Null()) as rec_out:
+        for k, plan in enumerate(cs):
+            t0 = time.perf_counter()
+            frame = reader.read(cfg.FrameSkip + plan.poc)
+            nals = enc.parameter_set_nals() if (k == 0 or plan.is_irap) else []
+            pic_nals, ref = enc.encode_plan(frame, plan, dpb)
+            data = b"".join(nals + pic_nals)
+            seconds = time.perf_counter() - t0
+            out.write(data)
+            if last_use.get(plan.poc, -1) > k:
+                dpb[plan.poc] = ref
+            for p in [p for p in dpb if last_use.get(p, -1) <= k]:
+                del dpb[p]
+            recf = Frame(*ref.planes)
+            pending_out[plan.poc] = recf
+            while next_out in pending_out:
+                rec_out.write(pending_out.pop(next_out))
+                next_out += 1
+            m = [mse(o, r) for o, r in zip(frame, crop_frame(recf, cfg.SourceWidth, cfg.SourceHeight))]
+            mses.append(m)
+            t = "BPI"[plan.slice_type]
+            pic = {"poc": plan.poc, "type": t, "qp": plan.qp, "bits": len(data) * 8,
+                   "psnr_y": psnr_from_mse(m[0]), "psnr_u": psnr_from_mse(m[1]), "psnr_v": psnr_from_mse(m[2]),
+                   "time_s": seconds}
+            pictures.append(pic)
+            if cfg.Verbose:
+                log(f"POC {plan.poc:4d} TId: {plan.temporal_id} ( {t}-SLICE, nQP {plan.qp} QP {plan.qp} ) "
+                    f"{pic['bits']:10d} bits [Y {pic['psnr_y']:.4f} dB    U {pic['psnr_u']:.4f} dB    "
+                    f"V {pic['psnr_v']:.4f} dB] [ET {pic['time_s']:6.2f} ] [L0 {' '.join(map(str, plan.ref_pocs[0]))} ] "
+                    f"[L1 {' '.join(map(str, plan.ref_pocs[1]))} ]")
+    return summarise(cfg, pictures, mses, time.perf_counter() - t_start, log)
 
 
 def nal_type_for(cfg, index):
@@ -93,33 +256,56 @@ def nal_type_for(cfg, index):
 
 
 def encode(cfg, bitstream_path, recon_path=None, log=print):
-    """Encode cfg.InputFile; write the stream (and the reconstruction). Returns the stats dict."""
+    """Encode cfg.InputFile; write the stream (and the reconstruction). Returns the stats dict.
+
+    Intra pictures do not depend on each other, so up to ``Threads`` of them are coded at
+    once (the compiled code releases the GIL); output stays in coding order."""
     reader = VideoReader(cfg.InputFile, cfg.SourceWidth, cfg.SourceHeight, cfg.FrameRate)
     with reader:
         if reader.kind == "y4m":
             cfg.SourceWidth, cfg.SourceHeight = reader.width, reader.height
             cfg.FrameRate = cfg.FrameRate or reader.fps
         count = reader.check_range(cfg.FrameSkip, cfg.FramesToBeEncoded)
-        enc = PictureEncoder(cfg)
+        if gop_entries_from_cfg(cfg):
+            return encode_structure(cfg, reader, count, bitstream_path, recon_path, log)
+        threads = min(cfg.Threads or os.cpu_count() or 1, count)
+        idle = queue.SimpleQueue()
+        for _ in range(threads):
+            idle.put(PictureEncoder(cfg))
         qp = max(0, min(51, cfg.QP + cfg.IntraQPOffset))
-        pictures, mses = [], []
-        t_start = time.perf_counter()
-        with open(bitstream_path, "wb") as out, \
-                (YuvWriter(recon_path, cfg.SourceWidth, cfg.SourceHeight) if recon_path else _Null()) as rec_out:
-            for i, frame in enumerate(reader.frames(cfg.FrameSkip, count)):
+
+        def code(i, frame):
+            enc = idle.get()
+            try:
                 t0 = time.perf_counter()
                 nut = nal_type_for(cfg, i)
                 nals = enc.parameter_set_nals() if (i == 0 or nut != TRAIL_R) else []
                 pic_nals, rec = enc.encode(frame, i, nut, qp)
-                nals += pic_nals
-                data = b"".join(nals)
+                return b"".join(nals + pic_nals), rec, time.perf_counter() - t0
+            finally:
+                idle.put(enc)
+
+        pictures, mses = [], []
+        t_start = time.perf_counter()
+        with open(bitstream_path, "wb") as out, \
+                (YuvWriter(recon_path, cfg.SourceWidth, cfg.SourceHeight) if recon_path else _Null()) as rec_out, \
+                ThreadPoolExecutor(threads) as pool:
+            frames = enumerate(reader.frames(cfg.FrameSkip, count))
+            pending = deque(pool.submit(code, i, f) for i, f in islice(frames, 2 * threads))
+            while pending:
+                data, rec, seconds = pending.popleft().result()
+                i = len(pictures)
+                frame = reader.read(cfg.FrameSkip + i)
+                nxt = next(frames, None)
+                if nxt is not None:
+                    pending.append(pool.submit(code, *nxt))
                 out.write(data)
                 rec_out.write(rec)
                 m = [mse(o, r) for o, r in zip(frame, crop_frame(rec, cfg.SourceWidth, cfg.SourceHeight))]
                 mses.append(m)
                 pic = {"poc": i, "type": "I", "qp": qp, "bits": len(data) * 8,
                        "psnr_y": psnr_from_mse(m[0]), "psnr_u": psnr_from_mse(m[1]), "psnr_v": psnr_from_mse(m[2]),
-                       "time_s": time.perf_counter() - t0}
+                       "time_s": seconds}
                 pictures.append(pic)
                 if cfg.Verbose:
                     log(f"POC {i:4d} TId: 0 ( I-SLICE, nQP {qp} QP {qp} ) {pic['bits']:10d} bits "

@@ -15,21 +15,23 @@ from ..core.cabac import (
 )
 from ..core.ctu_syntax import (
     fill, mpm_list, split_cu_ctx_inc, split_transform_inferred, split_transform_present,
-    write_coding_unit,
+    subtree_cbf, write_coding_unit,
 )
 from ..core.intra import predict_intra
 from ..core.params import (
     P_CTB_LOG2, P_MAX_TB_LOG2, P_MAX_TH_DEPTH_INTRA, P_MIN_CB_LOG2, P_MIN_TB_LOG2, P_PIC_H,
-    P_PIC_W, P_SIGN_HIDING, P_SLICE_QP, P_STRONG_INTRA, P_TS_ENABLED,
+    P_PIC_W, P_SIGN_HIDING, P_SLICE_QP, P_SLICE_TYPE, P_STRONG_INTRA, P_TS_ENABLED,
 )
 from ..core.picture import (
     F_CBF, F_CHROMA_MODE, F_CT_DEPTH, F_CU_LOG2, F_INTRA_MODE, F_PART_MODE, F_PRED_MODE, F_QP,
     F_TS, F_TU_LOG2, MODE_INTRA, PART_2Nx2N, PART_NxN,
 )
+from ..core.params import SLICE_I
 from ..core.recon import add_residual, component_qp, copy_pred
 from ..core.residual import scan_idx, write_residual_coding
 from ..core.transform import forward_transform, quantize_with_deltas, transform_skip_forward
 from .cost import satd, sse
+from .inter_search import NUM_INTER_SLOTS, SLOT_INTER_BEST, inter_modes
 from .snapshot import restore, save
 from .quant import rdoq, sign_data_hiding
 
@@ -44,11 +46,11 @@ E_FAST_MPM = 6      # FastUDIUseMPMEnabled
 NUM_EPARAMS = 8
 
 # snapshot slots: CU depth d uses 2d (before) and 2d + 1 (best no-split);
-# TU node of log2 size s uses 8 + s; chroma trials use 15
+# TU node of log2 size s uses 8 + s; chroma trials use 15; inter_search uses 16..23
 SLOT_CU = 0
 SLOT_TU = 8
 SLOT_CHROMA = 15
-NUM_SLOTS = 16
+NUM_SLOTS = NUM_INTER_SLOTS
 
 # full-RD candidates after the SATD pass, by log2 PU size (HM g_aucIntraModeNumFast_UseMPM)
 NUM_RD_MODES = np.array([0, 0, 8, 8, 3, 3, 3], np.int64)
@@ -138,45 +140,65 @@ def code_intra_tb(org, planes, coef, prm, ep, ctx, w, buf, x0, y0, log2, c_idx, 
 
 
 @njit(cache=True, nogil=True)
-def luma_rqt(org, planes, coef, meta, prm, ep, ctx, w, buf, wk, snaps, x0, y0, log2, depth,
+def luma_rqt(org, planes, coef, meta, prm, ep, ctx, w, buf, wk, snaps, x0, y0, log2_0, depth0,
              max_depth, intra_split, mode, full):
     """Residual quadtree for the luma of one intra PU (HM xRecurIntraCodingLumaQT).
 
-    With full == 0 only the largest allowed TU is tried (HM's first pass)."""
+    With full == 0 only the largest allowed TU is tried (HM's first pass).  The tree is
+    searched bottom-up with an explicit stack (Numba's cache cannot hold recursion):
+    node entries are x, y, log2, depth, phase (0 entered, 1 children under way), child
+    index; their costs are (leaf, split so far)."""
     lam = ep[E_LAMBDA]
-    present = split_transform_present(prm, log2, depth, max_depth, intra_split)
-    forced = split_transform_inferred(prm, log2, depth, intra_split)
-    can_split = forced == 1 or (present and full)
-    can_leaf = forced == 0
-    cost_leaf = INF
-    n = 1 << log2
-    if can_leaf:
-        cost, dist, bits, cbf, ts = code_intra_tb(org, planes, coef, prm, ep, ctx, w, buf, x0, y0,
-                                                  log2, 0, mode, full, wk)
-        bits += bin_cost(ctx, CBF_LUMA + (1 if depth == 0 else 0), cbf) / FRAC_BITS_SCALE
-        if present:
-            bits += bin_cost(ctx, SPLIT_TRANSFORM_FLAG + 5 - log2, 0) / FRAC_BITS_SCALE
-        cost_leaf = dist + lam * bits
-        fill(meta, F_TU_LOG2, x0, y0, n, log2)
-        set_bit(meta, F_CBF, x0, y0, n, 0, cbf)
-        set_bit(meta, F_TS, x0, y0, n, 0, ts)
-        if not can_split:
-            return cost_leaf
-        save(snaps, SLOT_TU + log2, planes, coef, meta, x0, y0, log2, False)
-    cost_split = 0.0
-    if present:
-        cost_split = lam * bin_cost(ctx, SPLIT_TRANSFORM_FLAG + 5 - log2, 1) / FRAC_BITS_SCALE
-    h = n >> 1
-    for j in range(4):
-        cost_split += luma_rqt(org, planes, coef, meta, prm, ep, ctx, w, buf, wk, snaps,
-                               x0 + (j & 1) * h, y0 + (j >> 1) * h, log2 - 1, depth + 1,
-                               max_depth, intra_split, mode, full)
-        if cost_split >= cost_leaf:
-            break
-    if cost_leaf <= cost_split:
-        restore(snaps, SLOT_TU + log2, planes, coef, meta, x0, y0, log2, False)
-        return cost_leaf
-    return cost_split
+    si = np.empty((8, 6), np.int64)
+    sf = np.empty((8, 2), np.float64)
+    si[0, 0], si[0, 1], si[0, 2], si[0, 3], si[0, 4], si[0, 5] = x0, y0, log2_0, depth0, 0, 0
+    top = 1
+    ret = 0.0
+    while top > 0:
+        k = top - 1
+        x, y, log2, depth = si[k, 0], si[k, 1], si[k, 2], si[k, 3]
+        n = 1 << log2
+        if si[k, 4] == 0:
+            present = split_transform_present(prm, log2, depth, max_depth, intra_split)
+            forced = split_transform_inferred(prm, log2, depth, intra_split)
+            can_split = forced == 1 or (present and full)
+            cost_leaf = INF
+            if forced == 0:
+                cost, dist, bits, cbf, ts = code_intra_tb(org, planes, coef, prm, ep, ctx, w, buf, x, y,
+                                                          log2, 0, mode, full, wk)
+                bits += bin_cost(ctx, CBF_LUMA + (1 if depth == 0 else 0), cbf) / FRAC_BITS_SCALE
+                if present:
+                    bits += bin_cost(ctx, SPLIT_TRANSFORM_FLAG + 5 - log2, 0) / FRAC_BITS_SCALE
+                cost_leaf = dist + lam * bits
+                fill(meta, F_TU_LOG2, x, y, n, log2)
+                set_bit(meta, F_CBF, x, y, n, 0, cbf)
+                set_bit(meta, F_TS, x, y, n, 0, ts)
+                if not can_split:
+                    ret = cost_leaf
+                    top -= 1
+                    continue
+                save(snaps, SLOT_TU + log2, planes, coef, meta, x, y, log2, False)
+            sf[k, 0] = cost_leaf
+            sf[k, 1] = lam * bin_cost(ctx, SPLIT_TRANSFORM_FLAG + 5 - log2, 1) / FRAC_BITS_SCALE if present else 0.0
+            si[k, 4] = 1
+            si[k, 5] = 0
+        else:
+            sf[k, 1] += ret
+            si[k, 5] += 1
+            if si[k, 5] == 4 or sf[k, 1] >= sf[k, 0]:
+                if sf[k, 0] <= sf[k, 1]:
+                    restore(snaps, SLOT_TU + log2, planes, coef, meta, x, y, log2, False)
+                    ret = sf[k, 0]
+                else:
+                    ret = sf[k, 1]
+                top -= 1
+                continue
+        j = si[k, 5]
+        h = n >> 1
+        si[top, 0], si[top, 1], si[top, 2] = x + (j & 1) * h, y + (j >> 1) * h, log2 - 1
+        si[top, 3], si[top, 4], si[top, 5] = depth + 1, 0, 0
+        top += 1
+    return ret
 
 
 @njit(cache=True, nogil=True)
@@ -246,27 +268,31 @@ def search_luma_pu(org, planes, coef, meta, prm, ep, ctx, w, buf, wk, snaps, can
 
 
 @njit(cache=True, nogil=True)
-def chroma_tree(org, planes, coef, meta, prm, ep, ctx, w, buf, wk, x0, y0, log2, mode):
+def chroma_tree(org, planes, coef, meta, prm, ep, ctx, w, buf, wk, x_cu, y_cu, log2_cb, mode):
     """Code the chroma TBs of a CU along its (already chosen) luma transform tree."""
-    if x0 >= prm[P_PIC_W] or y0 >= prm[P_PIC_H]:
-        return 0.0
-    tu = meta[F_TU_LOG2, y0 >> 2, x0 >> 2]
-    if tu < log2 and log2 > 3:
-        h = 1 << (log2 - 1)
-        cost = 0.0
-        for j in range(4):
-            cost += chroma_tree(org, planes, coef, meta, prm, ep, ctx, w, buf, wk,
-                                x0 + (j & 1) * h, y0 + (j >> 1) * h, log2 - 1, mode)
-        return cost
-    # a luma TU of log2 >= 3, or an 8x8 area split into 4x4 luma TUs: chroma TB of log2 - 1
+    stack = np.empty((16, 3), np.int64)
+    stack[0, 0], stack[0, 1], stack[0, 2] = x_cu, y_cu, log2_cb
+    top = 1
     cost = 0.0
-    n = 1 << log2
-    for c in (1, 2):
-        r = code_intra_tb(org, planes, coef, prm, ep, ctx, w, buf, x0 >> 1, y0 >> 1, log2 - 1, c,
-                          mode, 1, wk)
-        cost += r[0]
-        set_bit(meta, F_CBF, x0, y0, n, c, r[3])
-        set_bit(meta, F_TS, x0, y0, n, c, r[4])
+    while top > 0:
+        top -= 1
+        x0, y0, log2 = stack[top, 0], stack[top, 1], stack[top, 2]
+        if x0 >= prm[P_PIC_W] or y0 >= prm[P_PIC_H]:
+            continue
+        if meta[F_TU_LOG2, y0 >> 2, x0 >> 2] < log2 and log2 > 3:
+            h = 1 << (log2 - 1)
+            for j in range(3, -1, -1):
+                stack[top, 0], stack[top, 1], stack[top, 2] = x0 + (j & 1) * h, y0 + (j >> 1) * h, log2 - 1
+                top += 1
+            continue
+        # a luma TU of log2 >= 3, or an 8x8 area split into 4x4 luma TUs: chroma TB of log2 - 1
+        n = 1 << log2
+        for c in (1, 2):
+            r = code_intra_tb(org, planes, coef, prm, ep, ctx, w, buf, x0 >> 1, y0 >> 1, log2 - 1, c,
+                              mode, 1, wk)
+            cost += r[0]
+            set_bit(meta, F_CBF, x0, y0, n, c, r[3])
+            set_bit(meta, F_TS, x0, y0, n, c, r[4])
     return cost
 
 
@@ -339,53 +365,125 @@ def intra_cu(org, planes, coef, meta, prm, ep, ctx, w, buf, wk, snaps, cand, x0,
 
 
 @njit(cache=True, nogil=True)
-def compress_cu(org, planes, coef, meta, prm, ep, ctx, w, buf, wk, snaps, cand, x0, y0, log2, depth):
-    """HM's xCompressCU for intra: best of no split (2Nx2N, NxN) and split; state left in place."""
-    size = 1 << log2
-    inside = x0 + size <= prm[P_PIC_W] and y0 + size <= prm[P_PIC_H]
-    can_split = log2 > prm[P_MIN_CB_LOG2]
-    best = INF
-    best_ctx = ctx.copy()
-    if inside:
-        save(snaps, SLOT_CU + 2 * depth, planes, coef, meta, x0, y0, log2, True)
-        c = ctx.copy()
-        best = intra_cu(org, planes, coef, meta, prm, ep, c, w, buf, wk, snaps, cand, x0, y0, log2,
+def try_no_split(org, planes, coef, meta, prm, ep, ctx_in, ctx_best, w, buf, wk, snaps, cand, x0, y0,
+                 log2, depth, inter):
+    """The CU coded whole: PART_2Nx2N and, at the minimum size, PART_NxN. Leaves the better
+    in place and its contexts in ctx_best; returns its cost.  In P and B slices the inter
+    modes come first (inter_search.inter_modes) and, as HM, intra is tried only when the
+    best inter coding has residual."""
+    if prm[P_SLICE_TYPE] != SLICE_I:
+        best = inter_modes(org, planes, coef, meta, prm, ep, ctx_in, ctx_best, w, buf, wk, snaps,
+                           cand, x0, y0, log2, depth, inter)
+        if subtree_cbf(meta, x0, y0, log2) == 0:
+            return best
+        c = ctx_in.copy()
+        cost = intra_cu(org, planes, coef, meta, prm, ep, c, w, buf, wk, snaps, cand, x0, y0, log2,
                         depth, PART_2Nx2N)
-        best_ctx[:] = c
+        if cost < best:
+            best = cost
+            ctx_best[:] = c
+            save(snaps, SLOT_INTER_BEST + depth, planes, coef, meta, x0, y0, log2, True)
+        else:
+            restore(snaps, SLOT_INTER_BEST + depth, planes, coef, meta, x0, y0, log2, True)
         if log2 == prm[P_MIN_CB_LOG2] and log2 - 1 >= prm[P_MIN_TB_LOG2]:
-            save(snaps, SLOT_CU + 2 * depth + 1, planes, coef, meta, x0, y0, log2, True)
-            c = ctx.copy()
+            c = ctx_in.copy()
             cost = intra_cu(org, planes, coef, meta, prm, ep, c, w, buf, wk, snaps, cand, x0, y0,
                             log2, depth, PART_NxN)
             if cost < best:
                 best = cost
-                best_ctx[:] = c
+                ctx_best[:] = c
             else:
-                restore(snaps, SLOT_CU + 2 * depth + 1, planes, coef, meta, x0, y0, log2, True)
-        if can_split:
-            save(snaps, SLOT_CU + 2 * depth + 1, planes, coef, meta, x0, y0, log2, True)
-            restore(snaps, SLOT_CU + 2 * depth, planes, coef, meta, x0, y0, log2, True)
-    if can_split:
-        c = ctx.copy()
-        cost = 0.0
-        if inside:
-            cost = ep[E_LAMBDA] * bin_cost(c, SPLIT_CU_FLAG + split_cu_ctx_inc(meta, x0, y0, depth), 1) / FRAC_BITS_SCALE
-        h = size >> 1
-        for j in range(4):
-            xs = x0 + (j & 1) * h
-            ys = y0 + (j >> 1) * h
-            if xs < prm[P_PIC_W] and ys < prm[P_PIC_H]:
-                cost += compress_cu(org, planes, coef, meta, prm, ep, c, w, buf, wk, snaps, cand,
-                                    xs, ys, log2 - 1, depth + 1)
-            if cost >= best:
-                break
+                restore(snaps, SLOT_INTER_BEST + depth, planes, coef, meta, x0, y0, log2, True)
+        return best
+    c = ctx_in.copy()
+    best = intra_cu(org, planes, coef, meta, prm, ep, c, w, buf, wk, snaps, cand, x0, y0, log2,
+                    depth, PART_2Nx2N)
+    ctx_best[:] = c
+    if log2 == prm[P_MIN_CB_LOG2] and log2 - 1 >= prm[P_MIN_TB_LOG2]:
+        save(snaps, SLOT_CU + 2 * depth + 1, planes, coef, meta, x0, y0, log2, True)
+        c = ctx_in.copy()
+        cost = intra_cu(org, planes, coef, meta, prm, ep, c, w, buf, wk, snaps, cand, x0, y0,
+                        log2, depth, PART_NxN)
         if cost < best:
             best = cost
-            best_ctx[:] = c
+            ctx_best[:] = c
         else:
             restore(snaps, SLOT_CU + 2 * depth + 1, planes, coef, meta, x0, y0, log2, True)
-    ctx[:] = best_ctx
     return best
+
+
+@njit(cache=True, nogil=True)
+def compress_ctu(org, planes, coef, meta, prm, ep, ctx, w, buf, wk, snaps, cand, x_ctb, y_ctb, inter):
+    """HM's xCompressCU for intra over one CTU: at every CU, the best of coding it whole and
+    splitting it, searched bottom-up with an explicit stack (Numba's cache cannot hold
+    recursion).  The decisions, reconstruction and levels are left in place.
+
+    Node entries: x, y, log2, phase (0 entered, 1 children under way), child index, inside;
+    costs: (best unsplit, split so far).  Contexts per depth: input, best unsplit, split."""
+    log2_ctb = prm[P_CTB_LOG2]
+    nd = log2_ctb - prm[P_MIN_CB_LOG2] + 1
+    ctx_in = np.empty((nd, ctx.size), np.uint8)
+    ctx_best = np.empty((nd, ctx.size), np.uint8)
+    ctx_split = np.empty((nd, ctx.size), np.uint8)
+    si = np.empty((nd, 6), np.int64)
+    sf = np.empty((nd, 2), np.float64)
+    ctx_in[0] = ctx
+    si[0, 0], si[0, 1], si[0, 2], si[0, 3], si[0, 4] = x_ctb, y_ctb, log2_ctb, 0, 0
+    top = 1
+    ret = 0.0
+    while top > 0:
+        k = top - 1
+        x, y, log2 = si[k, 0], si[k, 1], si[k, 2]
+        size = 1 << log2
+        can_split = log2 > prm[P_MIN_CB_LOG2]
+        if si[k, 3] == 0:
+            inside = x + size <= prm[P_PIC_W] and y + size <= prm[P_PIC_H]
+            best = INF
+            if inside:
+                save(snaps, SLOT_CU + 2 * k, planes, coef, meta, x, y, log2, True)
+                best = try_no_split(org, planes, coef, meta, prm, ep, ctx_in[k], ctx_best[k], w, buf, wk,
+                                    snaps, cand, x, y, log2, k, inter)
+                if can_split:
+                    save(snaps, SLOT_CU + 2 * k + 1, planes, coef, meta, x, y, log2, True)
+                    restore(snaps, SLOT_CU + 2 * k, planes, coef, meta, x, y, log2, True)
+            if not can_split:
+                ret = best
+                ctx_split[k] = ctx_best[k]
+                top -= 1
+                continue
+            ctx_split[k] = ctx_in[k]
+            sf[k, 0] = best
+            sf[k, 1] = 0.0
+            if inside:
+                sf[k, 1] = ep[E_LAMBDA] * bin_cost(ctx_in[k], SPLIT_CU_FLAG + split_cu_ctx_inc(meta, x, y, k), 1) / FRAC_BITS_SCALE
+            si[k, 3] = 1
+            si[k, 4] = 0
+            si[k, 5] = 1 if inside else 0
+        else:
+            # a child finished: its cost is ret, its final contexts are in ctx_split[k + 1]
+            sf[k, 1] += ret
+            ctx_split[k] = ctx_split[k + 1]
+            si[k, 4] += 1
+            h = size >> 1
+            while si[k, 4] < 4 and (x + (si[k, 4] & 1) * h >= prm[P_PIC_W] or y + (si[k, 4] >> 1) * h >= prm[P_PIC_H]):
+                si[k, 4] += 1
+            if si[k, 4] == 4 or sf[k, 1] >= sf[k, 0]:
+                if sf[k, 1] < sf[k, 0]:
+                    ret = sf[k, 1]
+                else:
+                    restore(snaps, SLOT_CU + 2 * k + 1, planes, coef, meta, x, y, log2, True)
+                    ret = sf[k, 0]
+                    ctx_split[k] = ctx_best[k]
+                top -= 1
+                continue
+        j = si[k, 4]
+        h = size >> 1
+        si[top, 0], si[top, 1], si[top, 2] = x + (j & 1) * h, y + (j >> 1) * h, log2 - 1
+        si[top, 3], si[top, 4] = 0, 0
+        ctx_in[top] = ctx_split[k]
+        top += 1
+    ctx[:] = ctx_split[0]
+    return ret
 
 
 def new_workspace():

@@ -6,8 +6,11 @@ from ..core.syntax.vps import VPS
 from ..io import coded_size
 
 
-def build_parameter_sets(cfg):
-    """-> (vps, sps, pps) for cfg (an all-intra, one-slice, one-tile configuration)."""
+def build_parameter_sets(cfg, cs=None):
+    """-> (vps, sps, pps) for cfg (one slice, one tile).  With ``cs`` (a gop.CodingStructure of
+    a configuration with a GOP table) the SPS carries HM's RPS list, DPB sizes, AMP and TMVP
+    and the PPS the default num_ref_idx, as TEncTop::xInitSPS / xInitPPS write them; without
+    it, the all-intra parameter sets."""
     w, h = cfg.SourceWidth, cfg.SourceHeight
     cw, ch = coded_size(w, h, 8)
     level = choose_level(cw, ch, cfg.FrameRate)
@@ -28,10 +31,23 @@ def build_parameter_sets(cfg):
         max_transform_hierarchy_depth_inter=cfg.QuadtreeTUMaxDepthInter - 1,
         max_transform_hierarchy_depth_intra=cfg.QuadtreeTUMaxDepthIntra - 1,
         amp_enabled_flag=0,
-        sample_adaptive_offset_enabled_flag=0,
+        sample_adaptive_offset_enabled_flag=int(cfg.SAO),
         sps_temporal_mvp_enabled_flag=0,
         strong_intra_smoothing_enabled_flag=int(cfg.StrongIntraSmoothing),
     )
+    if cs is not None:
+        sps.st_ref_pic_sets = cs.sps_st_rps_list()
+        sps.sps_max_sub_layers_minus1 = cs.sps_max_sub_layers_minus1
+        sps.sps_temporal_id_nesting_flag = cs.sps_temporal_id_nesting_flag
+        sps.sps_max_dec_pic_buffering_minus1 = cs.sps_max_dec_pic_buffering_minus1
+        sps.sps_max_num_reorder_pics = cs.sps_max_num_reorder_pics
+        sps.sps_max_latency_increase_plus1 = cs.sps_max_latency_increase_plus1
+        sps.amp_enabled_flag = int(cfg.AMP)
+        sps.sps_temporal_mvp_enabled_flag = int(cfg.TMVPMode != 0)
+        vps.vps_max_sub_layers_minus1 = sps.sps_max_sub_layers_minus1
+        vps.vps_temporal_id_nesting_flag = sps.sps_temporal_id_nesting_flag
+        vps.vps_max_num_reorder_pics = list(sps.sps_max_num_reorder_pics)
+        vps.vps_max_latency_increase_plus1 = list(sps.sps_max_latency_increase_plus1)
     vps.vps_max_dec_pic_buffering_minus1 = list(sps.sps_max_dec_pic_buffering_minus1)
     pps = PPS(
         sign_data_hiding_enabled_flag=int(cfg.SignHideFlag),
@@ -43,4 +59,9 @@ def build_parameter_sets(cfg):
         deblocking_filter_control_present_flag=1,
         pps_deblocking_filter_disabled_flag=int(cfg.LoopFilterDisable),
     )
+    if cs is not None:
+        n = cs.num_ref_idx_default_active
+        pps.num_ref_idx_l0_default_active_minus1 = n - 1
+        pps.num_ref_idx_l1_default_active_minus1 = n - 1
+        pps.pps_slice_chroma_qp_offsets_present_flag = int(cs.slice_chroma_qp_offsets_present)
     return vps, sps, pps

@@ -1,27 +1,43 @@
-"""Slice data of an intra picture: decisions then CABAC coding, CTU by CTU (compiled)."""
+"""Slice data of a picture (I, P or B slice), CTU by CTU (compiled).
+
+Two passes, as HM: decisions for every CTU (the in-loop filters and SAO's decisions
+need the whole reconstructed picture), then the CABAC coding of SAO parameters and
+coding trees.
+"""
 from numba import njit
 
 from ..core.cabac import encode_terminate, finish
 from ..core.ctu_syntax import write_coding_quadtree
 from ..core.params import P_CTB_LOG2, P_PIC_H, P_PIC_W
-from .intra_search import compress_cu
+from ..core.sao import write_sao
+from .intra_search import compress_ctu
 
 
 @njit(cache=True, nogil=True)
-def encode_slice_data(org, planes, coef, meta, prm, ep, ctx, w, buf, we, bufe, wk, snaps, cand):
-    """7.3.8.1 slice_segment_data(): every CTU of the picture in raster order.
+def decide_ctus(org, planes, coef, meta, prm, ep, ctx, we, bufe, wk, snaps, cand, inter):
+    """Decide and reconstruct every CTU in raster order; ``ctx`` carries the estimated
+    context states from one CTU to the next.  ``inter``: the picture's inter context
+    (inter_search.make_inter_context; dummy arrays for an I slice)."""
+    log2 = prm[P_CTB_LOG2]
+    size = 1 << log2
+    for ry in range((prm[P_PIC_H] + size - 1) >> log2):
+        for rx in range((prm[P_PIC_W] + size - 1) >> log2):
+            compress_ctu(org, planes, coef, meta, prm, ep, ctx, we, bufe, wk, snaps, cand, rx << log2, ry << log2,
+                         inter)
 
-    Decisions run on a copy of the contexts as they stand at the CTU's start; the
-    chosen CTU is then coded for real.  Returns the number of bytes in buf."""
+
+@njit(cache=True, nogil=True)
+def write_slice_data(w, buf, ctx, meta, coef, prm, sao, sao_luma, sao_chroma, cand):
+    """7.3.8.1 slice_segment_data(): sao() and coding_quadtree() of every CTU.
+    Returns the number of bytes in buf."""
     log2 = prm[P_CTB_LOG2]
     size = 1 << log2
     ctbs_w = (prm[P_PIC_W] + size - 1) >> log2
     ctbs_h = (prm[P_PIC_H] + size - 1) >> log2
     for ry in range(ctbs_h):
         for rx in range(ctbs_w):
-            c = ctx.copy()
-            compress_cu(org, planes, coef, meta, prm, ep, c, we, bufe, wk, snaps, cand,
-                        rx << log2, ry << log2, log2, 0)
-            write_coding_quadtree(w, buf, ctx, meta, coef, prm, rx << log2, ry << log2, log2, 0, cand)
+            if sao_luma or sao_chroma:
+                write_sao(w, buf, ctx, sao, rx, ry, ctbs_w, 0, sao_luma, sao_chroma)
+            write_coding_quadtree(w, buf, ctx, meta, coef, prm, rx << log2, ry << log2, log2, cand)
             encode_terminate(w, buf, 1 if (ry == ctbs_h - 1 and rx == ctbs_w - 1) else 0)
     return finish(w, buf)

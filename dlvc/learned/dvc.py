@@ -94,12 +94,15 @@ class DVC(nn.Module):
         self.mv_entropy = EntropyBottleneck(C)
         self.mc = MCNet(width)
         self.residual = ScaleHyperprior(width, self.latent)
-        # start training from "copy the reference": zero flow, zero MC and residual corrections
+        # start training with the prediction = the reference: zero flow estimate and MC
+        # correction, near-zero decoded flow (the coded paths keep a random initialisation:
+        # zeroing them lets the rate term collapse their latents)
         with torch.no_grad():
-            for m in [b[-1] for b in self.flow.basic] + [self.mv_decoder[-1], self.mc.c5,
-                                                         self.residual.g_s[-1]]:
+            for m in [b[-1] for b in self.flow.basic] + [self.mc.c5]:
                 m.weight.zero_()
                 m.bias.zero_()
+            self.mv_decoder[-1].weight.mul_(0.01)
+            self.mv_decoder[-1].bias.zero_()
 
     def config(self):
         return {"width": self.width, "latent": self.latent, "flow_levels": self.flow_levels,

@@ -120,14 +120,13 @@ class NarrowSSF(ScaleSpaceFlow):
         self._init_as_copy()
 
     def _init_as_copy(self):
-        """Start training from "copy the reference": zero flow, the sharpest scale (-1 in
-        grid_sample's depth coordinate) and a zero residual (last layers zeroed)."""
+        """Start training with the prediction = the reference: near-zero flow and the
+        sharpest scale (-1 in grid_sample's depth coordinate).  The residual path keeps
+        its random initialisation (zeroing it lets the rate term collapse its latent)."""
         with torch.no_grad():
             last = self.motion_decoder[-1]
-            last.weight.zero_()
+            last.weight.mul_(0.01)
             last.bias.copy_(torch.tensor([0.0, 0.0, -1.0]))
-            self.res_decoder[-1].weight.zero_()
-            self.res_decoder[-1].bias.zero_()
 
     def config(self):
         return {"width": self.width, "hyper": self.hyper, "latent": self.latent,

@@ -4,8 +4,8 @@
 # Base models are trained at rate point 2 and fine-tuned to the others.  Runs two chains
 # in parallel (one torch thread each, nice 19).  Usage: train_all.sh CKPT_DIR [SCALE]
 # (SCALE multiplies all minute budgets; the shipped set used 1).  A third argument
-# a or b runs one chain only (the shipped set: chain a started first; chain b was
-# restarted 17 minutes later after the copy-initialisation of ssf.py was added).
+# a or b runs one chain only (the shipped set: chain b was started 30 minutes after
+# chain a, after two false starts of the SSF initialisation).
 set -e
 CK=${1:-/work/learned_ckpt}; S=${2:-1}; ONLY=${3:-}
 W=$(cd "$(dirname "$0")" && pwd)/weights
@@ -26,10 +26,10 @@ chain_a() {
 }
 chain_b() {
   while [ ! -f $CK/iframe_q2.json ]; do sleep 10; done
-  T ssf --quality 5 --minutes $(m 20) --lr 1e-3 --iframe $CK/iframe_q2.npz -o $CK/ssf_q2
+  T ssf --quality 5 --minutes $(m 16) --lr 1e-3 --iframe $CK/iframe_q2.npz -o $CK/ssf_q2
   for r in 1 3 4; do
     while [ ! -f $CK/iframe_q$r.json ]; do sleep 10; done
-    T ssf --quality $(q $r) --minutes $(m 6) --lr 3e-4 --init $CK/ssf_q2.pt --iframe $CK/iframe_q$r.npz -o $CK/ssf_q$r
+    T ssf --quality $(q $r) --minutes $(m 4) --lr 3e-4 --init $CK/ssf_q2.pt --iframe $CK/iframe_q$r.npz -o $CK/ssf_q$r
   done
 }
 A=; B=

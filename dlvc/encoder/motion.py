@@ -72,8 +72,11 @@ tz_search(org, ox, oy, x, y, w, h, fp, pad, mvp_x, mvp_y, cands, n_cands, mv2n_x
     <= search_range around the best start (stopping 3 rounds after the last improvement if
     ``first_search_stop`` = FastMEAssumingSmootherMVEnabled), the 2-point search, a raster
     search with step 5 if the best distance exceeds 5, and star refinement (diamonds around
-    the best until it stops moving).  Window: predictor +- search_range (clipped, as
-    xSetSearchRange); every tested point also lies within mv_limits.  Cost of a point:
+    the best until it stops moving).  Window: predictor +- search_range (clipped to
+    mv_limits, as xSetSearchRange; with has_2n it also covers the re-centred raster window).
+    Search points are tested only inside it; the start candidates are clipped to mv_limits and
+    tested wherever they are (so the result may be the zero MV outside the window, as in HM;
+    unlike HM, diamonds around such a start do not leave the window).  Cost of a point:
     SAD + bits_cost(lam, mv_bits(mv - mvp)); ``sub_sad`` (HM's FEN = 1/3) computes the SAD of
     blocks with h > 8 on even rows only, doubled.  Returns the integer MV (quarter samples)
     and its SAD (without MV cost).
@@ -149,7 +152,7 @@ _REFINE_Q = np.array([[0, 0], [0, -1], [0, 1], [-1, -1], [1, -1], [-1, 0], [1, 0
 
 # TZ search state (int64[8])
 _S_BEST_SAD, _S_BEST_X, _S_BEST_Y, _S_BEST_DIST, _S_BEST_ROUND, _S_POINT_NR = 0, 1, 2, 3, 4, 5
-# search context (int64[16]): block, predictor, lambda, hard limits
+# search context (int64[15]): block, predictor, lambda, bounds of the search points
 (_C_OX, _C_OY, _C_X, _C_Y, _C_W, _C_H, _C_MVPX, _C_MVPY, _C_LAM, _C_SUB, _C_XMIN, _C_XMAX,
  _C_YMIN, _C_YMAX, _C_PAD) = range(15)
 
@@ -380,9 +383,17 @@ def check_best_mvp(mv_x, mv_y, amvp, num, idx, bits, cost, lam):
 # ---------------------------------------------------------------------------------------------
 @njit(cache=True, nogil=True)
 def _help(st, ctx, org, ref0, sx, sy, point_nr, dist):
-    """xTZSearchHelp: test integer displacement (sx, sy)."""
+    """xTZSearchHelp for a search point: tested only inside the search window (HM checks most
+    points against the window too, but not all: a diamond around a start outside it, e.g. the
+    zero MV, could leave it)."""
     if sx < ctx[_C_XMIN] or sx > ctx[_C_XMAX] or sy < ctx[_C_YMIN] or sy > ctx[_C_YMAX]:
         return
+    _eval(st, ctx, org, ref0, sx, sy, point_nr, dist)
+
+
+@njit(cache=True, nogil=True)
+def _eval(st, ctx, org, ref0, sx, sy, point_nr, dist):
+    """xTZSearchHelp: test integer displacement (sx, sy) (within mv_limits)."""
     pad = ctx[_C_PAD]
     best = st[_S_BEST_SAD]
     s = _sad_block(org, ctx[_C_OX], ctx[_C_OY], ref0, ctx[_C_X] + sx + pad, ctx[_C_Y] + sy + pad,
@@ -603,23 +614,28 @@ def tz_search(org, ox, oy, x, y, w, h, fp, pad, mvp_x, mvp_y, cands, n_cands, mv
     # start point: the predictor, clipped and rounded to integer
     px = _round_int_mv(min(max(mvp_x, lim[0] << 2), lim[1] << 2))
     py = _round_int_mv(min(max(mvp_y, lim[2] << 2), lim[3] << 2))
-    _help(st, ctx, org, ref0, px, py, 0, 0)
+    _eval(st, ctx, org, ref0, px, py, 0, 0)
     # other predicted MVs (bTestOtherPredictedMV)
     for k in range(n_cands):
         cx = _round_int_mv(min(max(cands[k, 0], lim[0] << 2), lim[1] << 2))
         cy = _round_int_mv(min(max(cands[k, 1], lim[2] << 2), lim[3] << 2))
         if (cx != px or cy != py) and (cx != st[_S_BEST_X] or cy != st[_S_BEST_Y]):
-            _help(st, ctx, org, ref0, cx, cy, 0, 0)
+            _eval(st, ctx, org, ref0, cx, cy, 0, 0)
     # zero MV (bTestZeroVector)
     if (px != 0 or py != 0) and (st[_S_BEST_X] != 0 or st[_S_BEST_Y] != 0):
-        _help(st, ctx, org, ref0, 0, 0, 0, 0)
+        _eval(st, ctx, org, ref0, 0, 0, 0, 0)
     raster = win
     if has_2n:
         cx = _round_int_mv(min(max(mv2n_x, lim[0] << 2), lim[1] << 2))
         cy = _round_int_mv(min(max(mv2n_y, lim[2] << 2), lim[3] << 2))
         if (cx != px or cy != py) and (cx != st[_S_BEST_X] or cy != st[_S_BEST_Y]):
-            _help(st, ctx, org, ref0, cx, cy, 0, 0)
+            _eval(st, ctx, org, ref0, cx, cy, 0, 0)
         raster = _search_window(st[_S_BEST_X] << 2, st[_S_BEST_Y] << 2, search_range, lim)
+    # search points: inside the window (or the re-centred raster window), within the limits
+    ctx[_C_XMIN] = min(win[0], raster[0])
+    ctx[_C_XMAX] = max(win[1], raster[1])
+    ctx[_C_YMIN] = min(win[2], raster[2])
+    ctx[_C_YMAX] = max(win[3], raster[3])
 
     # first search: diamonds of doubling distance around the best start
     sx = st[_S_BEST_X]

@@ -417,6 +417,9 @@ def write_coding_unit(w, buf, ctx, meta, coef, prm, x0, y0, log2_cb, cand):
     root_cbf = 1 if subtree_cbf(meta, x0, y0, log2_cb) else 0
     if not (part_mode == PART_2Nx2N and meta[F_MERGE, y0 >> 2, x0 >> 2]):
         encode_decision(w, buf, ctx, RQT_ROOT_CBF, root_cbf)
+    else:
+        # rqt_root_cbf inferred 1: a 2Nx2N merge CU without residual must be a skip CU
+        root_cbf = 1
     if root_cbf:
         inter_split = 1 if (prm[P_MAX_TH_DEPTH_INTER] == 0 and part_mode != PART_2Nx2N) else 0
         write_transform_tree(w, buf, ctx, meta, coef, prm, x0, y0, log2_cb,

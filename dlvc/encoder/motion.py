@@ -781,7 +781,6 @@ def bipred_refine(org, x, y, w, h, fp_all, pad, ref_slot, num_ref, amvp, amvp_nu
     n_iter = 1 if fen else num_iter
     pred_other = np.empty((h, w), np.int32)
     tgt = np.empty((h, w), np.int32)
-    no_cands = np.zeros((0, 2), np.int32)
     for X in range(2):
         mvp_idx_bi[X] = mvpi[X, ref_bi[X]]
     # the other list's prediction is always that of the current (mv_bi, ref_bi)

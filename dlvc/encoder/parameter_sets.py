@@ -58,6 +58,8 @@ def build_parameter_sets(cfg, cs=None):
         pps_loop_filter_across_slices_enabled_flag=1,
         deblocking_filter_control_present_flag=1,
         pps_deblocking_filter_disabled_flag=int(cfg.LoopFilterDisable),
+        pps_beta_offset_div2=cfg.LoopFilterBetaOffset_div2,
+        pps_tc_offset_div2=cfg.LoopFilterTcOffset_div2,
     )
     if cs is not None:
         n = cs.num_ref_idx_default_active

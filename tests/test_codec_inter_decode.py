@@ -89,7 +89,9 @@ def x265_encode(frames, w, h, params):
     with av.open(buf, "w", format="hevc") as c:
         s = c.add_stream("libx265", rate=30)
         s.width, s.height, s.pix_fmt = w, h, "yuv420p"
-        s.options = {"x265-params": params + ":wpp=0:hash=1:log-level=error"}
+        if "wpp" not in params:
+            params += ":wpp=0"
+        s.options = {"x265-params": params + ":hash=1:log-level=error"}
         for y, u, v in frames:
             a = np.concatenate([y.ravel(), u.ravel(), v.ravel()]).astype(np.uint8)
             for p in s.encode(av.VideoFrame.from_ndarray(a.reshape(h * 3 // 2, w), format="yuv420p")):
@@ -152,8 +154,14 @@ def test_x265_weighted_prediction_fade():
     assert used, "the fade should make x265 send explicit weights"
 
 
+def test_x265_wavefronts():
+    # x265's default: entropy_coding_sync (one substream per CTU row), 16x16 CTUs so that
+    # there are several rows and columns
+    check_x265("bframes=2:wpp=1:ctu=16:crf=30", n=5)
+
+
 def test_several_slices_rejected_clearly():
-    stream = x265_encode(carphone(2), 176, 144, "bframes=0:qp=32:slices=2")
+    stream = x265_encode(carphone(2), 176, 144, "bframes=0:qp=32:slices=2:wpp=1")
     with pytest.raises(DlvcError, match="several slices"):
         list(Decoder().decode(stream))
 

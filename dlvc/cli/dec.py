@@ -15,6 +15,11 @@ def _main(argv):
         raise DlvcError("no input bitstream: give -b FILE (BitstreamFile)")
     with open(cfg.BitstreamFile, "rb") as f:
         stream = f.read()
+    from ..learned.stream import is_learned_stream
+    if is_learned_stream(stream[:4]):
+        from ..learned.codec import decode_stream
+        decode_stream(cfg.BitstreamFile, cfg.ReconFile or None, cfg)
+        return 0
     t0 = time.perf_counter()
     n = 0
     dec = Decoder(check_hash=bool(cfg.SEIDecodedPictureHash))

@@ -6,6 +6,10 @@ from .common import atomic_output, run_main
 
 def _main(argv):
     cfg = parse_args(argv, "dlvc-enc", ENCODER)
+    if cfg.Codec != "hevc":
+        from ..learned.codec import encode_sequence   # writes its outputs atomically itself
+        encode_sequence(cfg)
+        return 0
     from ..encoder.encoder import encode   # after parsing: --help stays fast
     if not cfg.BitstreamFile:
         raise DlvcError("no output bitstream: give -b FILE (BitstreamFile)")

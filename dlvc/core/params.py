@@ -28,7 +28,8 @@ P_MAX_MERGE = 18              # MaxNumMergeCand
 P_MVD_L1_ZERO = 19            # mvd_l1_zero_flag
 P_CU_QP_DELTA = 20            # cu_qp_delta_enabled_flag
 P_LOG2_MIN_CU_QP_DELTA = 21   # Log2MinCuQpDeltaSize = CtbLog2SizeY - diff_cu_qp_delta_depth
-NUM_PARAMS = 22
+P_ENTROPY_SYNC = 22           # entropy_coding_sync_enabled_flag (WPP)
+NUM_PARAMS = 23
 
 SLICE_B, SLICE_P, SLICE_I = 0, 1, 2
 
@@ -68,4 +69,5 @@ def make_params(sps, pps, slice_type, slice_qp, slice_cb_qp_offset=0, slice_cr_q
             prm[P_MAX_MERGE] = 5
     prm[P_CU_QP_DELTA] = pps.cu_qp_delta_enabled_flag
     prm[P_LOG2_MIN_CU_QP_DELTA] = prm[P_CTB_LOG2] - (pps.diff_cu_qp_delta_depth if pps.cu_qp_delta_enabled_flag else 0)
+    prm[P_ENTROPY_SYNC] = pps.entropy_coding_sync_enabled_flag
     return prm

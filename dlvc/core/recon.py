@@ -15,10 +15,13 @@ from numba import njit
 
 from .constants import MAX_SAMPLE
 from .ctu_syntax import num_pus, pu_rect
-from .interp import predict_pu
+from .interp import make_weight_table, predict_pu
 from .intra import predict_intra
-from .mvpred import pu_motion, store_pu_motion
-from .params import P_CB_QP_OFFSET, P_CR_QP_OFFSET, P_CTB_LOG2, P_PIC_H, P_PIC_W, P_STRONG_INTRA
+from .mvpred import make_mv_params, pu_motion, store_pu_motion
+from .params import (
+    P_CB_QP_OFFSET, P_CR_QP_OFFSET, P_CTB_LOG2, P_PIC_H, P_PIC_W, P_STRONG_INTRA, SLICE_B, SLICE_I,
+    SLICE_P,
+)
 from .picture import (
     F_CBF, F_CHROMA_MODE, F_CU_LOG2, F_INTER_DIR, F_INTRA_MODE, F_MERGE, F_MERGE_IDX, F_MV0X,
     F_MV0Y, F_MV1X, F_MV1Y, F_MVD0X, F_MVD0Y, F_MVD1X, F_MVD1Y, F_MVP_FLAGS, F_PART_MODE,
@@ -252,6 +255,52 @@ def make_ref_planes(pictures, width, height):
         for c in range(3):
             refs[c][k] = planes[c]
     return refs
+
+
+def slice_inter_inputs(sps, pps, sh, pic, L0, L1, meta):
+    """The per-slice inter inputs of reconstruct_ctu (Python, once per slice), for the decoder
+    and the encoder alike: (refs, ref_slot, col_meta, sp, wp, wp_den, explicit_wp).
+
+    pic: the current picture (``poc``, ``ref_is_long_term`` as Dpb.ref_lists records them);
+    L0 / L1: RefPicList0/1 as pictures with ``planes``, ``poc``, and for ColPic ``meta``,
+    ``ref_pocs``, ``ref_is_long_term`` (dpb.DpbPicture); meta: the current picture's meta
+    (stands in for col_meta when TMVP is off).  ref_slot doubles as the deblocking
+    ``ref_pic_ids``."""
+    w, h = sps.pic_width_in_luma_samples, sps.pic_height_in_luma_samples
+    st = sh.slice_type
+    uniq = []
+    ref_slot = np.zeros((2, 16), np.int32)
+    for X, lst in enumerate((L0, L1)):
+        for i, p in enumerate(lst):
+            k = next((j for j, q in enumerate(uniq) if q is p), None)
+            if k is None:
+                k = len(uniq)
+                uniq.append(p)
+            ref_slot[X, i] = k
+    refs = make_ref_planes([p.planes for p in uniq], w, h)
+    col_meta, col_poc, col_ref_poc, col_ref_lt = meta, 0, None, None
+    tmvp = sh.slice_temporal_mvp_enabled_flag if st != SLICE_I else 0
+    if tmvp:
+        col_list = L1 if (st == SLICE_B and not sh.collocated_from_l0_flag) else L0
+        col = col_list[sh.collocated_ref_idx]
+        if col.meta is None:
+            raise ValueError(f"collocated picture POC {col.poc} has no motion data")
+        col_meta, col_poc, col_ref_poc, col_ref_lt = col.meta, col.poc, col.ref_pocs, col.ref_is_long_term
+    ref_pocs = ([p.poc for p in L0], [p.poc for p in L1])
+    n_active = (len(L0), len(L1))
+    sp = make_mv_params(pic.poc, st if st != SLICE_I else SLICE_P, ref_pocs, pic.ref_is_long_term, n_active,
+                        sh.MaxNumMergeCand, pps.Log2ParMrgLevel, tmvp,
+                        sh.collocated_from_l0_flag, w, h,
+                        sps.log2_min_luma_coding_block_size_minus3 + 3 + sps.log2_diff_max_min_luma_coding_block_size,
+                        col_poc, col_ref_poc, col_ref_lt)
+    explicit = (pps.weighted_pred_flag if st == SLICE_P else pps.weighted_bipred_flag if st == SLICE_B else 0)
+    if explicit:
+        t = sh.pred_weight_table
+        wp, wp_den = make_weight_table(t.luma_log2_weight_denom, t.ChromaLog2WeightDenom,
+                                       [t.derive(0, sps), t.derive(1, sps) if st == SLICE_B else None])
+    else:
+        wp, wp_den = np.zeros((2, 16, 3, 2), np.int32), np.zeros(3, np.int32)
+    return refs, ref_slot, col_meta, sp, wp, wp_den, int(explicit)
 
 
 def new_work():

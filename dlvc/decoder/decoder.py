@@ -14,12 +14,10 @@ from ..core.bitstream import (
 from ..core.cabac import decoder_init, init_contexts, init_type_for, new_reader
 from ..core.ctu_syntax import new_cu_state
 from ..core.dpb import Dpb
-from ..core.interp import make_weight_table
 from ..core.loopfilter import LF_SAO_CHROMA, LF_SAO_LUMA, apply_loop_filters, make_lf_params
-from ..core.mvpred import make_mv_params
-from ..core.params import SLICE_B, SLICE_I, SLICE_P, make_params
+from ..core.params import make_params
 from ..core.picture import new_meta
-from ..core.recon import make_ref_planes, new_work
+from ..core.recon import new_work, slice_inter_inputs
 from ..core.sao import new_sao_params
 from ..core.syntax.pps import parse_pps
 from ..core.syntax.sei import SEI_DECODED_PICTURE_HASH, compute_picture_hash, parse_decoded_picture_hash, parse_sei_messages
@@ -27,11 +25,12 @@ from ..core.syntax.slice_header import parse_slice_header, peek_slice_pps_id
 from ..core.syntax.sps import parse_sps
 from ..errors import DlvcError
 from ..io import Frame, new_frame
-from .slice_decoder import ERR_EARLY_END, ERR_NO_END, ERR_OVERRUN, OK, decode_slice_data
+from .slice_decoder import ERR_EARLY_END, ERR_NO_END, ERR_NO_SUBSET_END, ERR_OVERRUN, OK, decode_slice_data
 
 SLICE_ERRORS = {ERR_OVERRUN: "slice data ends early (truncated or corrupt stream)",
                 ERR_EARLY_END: "picture ends before its last CTU (several slices per picture are not supported)",
-                ERR_NO_END: "no end of slice after the last CTU (corrupt stream)"}
+                ERR_NO_END: "no end of slice after the last CTU (corrupt stream)",
+                ERR_NO_SUBSET_END: "no end_of_subset_one_bit after a CTU row (corrupt stream)"}
 
 
 class Picture:
@@ -58,54 +57,14 @@ def check_supported(sps, pps):
         problems.append("scaling lists")
     if sps.pcm_enabled_flag:
         problems.append("PCM")
-    if pps.tiles_enabled_flag or pps.entropy_coding_sync_enabled_flag:
-        problems.append("tiles / wavefronts")
+    if pps.tiles_enabled_flag:
+        problems.append("tiles")
     if pps.transquant_bypass_enabled_flag:
         problems.append("transquant bypass")
     if pps.constrained_intra_pred_flag:
         problems.append("constrained intra prediction")
     if problems:
         raise DlvcError("stream uses features dlvc-dec does not support yet: " + ", ".join(problems))
-
-
-def slice_ref_setup(sps, pps, sh, pic, L0, L1, meta):
-    """The per-slice inter inputs of decode_slice_data: (refs, ref_slot, col_meta, sp, wp,
-    wp_den, explicit_wp).  ref_slot doubles as the deblocking ref_pic_ids."""
-    w, h = sps.pic_width_in_luma_samples, sps.pic_height_in_luma_samples
-    st = sh.slice_type
-    uniq = []
-    ref_slot = np.zeros((2, 16), np.int32)
-    for X, lst in enumerate((L0, L1)):
-        for i, p in enumerate(lst):
-            k = next((j for j, q in enumerate(uniq) if q is p), None)
-            if k is None:
-                k = len(uniq)
-                uniq.append(p)
-            ref_slot[X, i] = k
-    refs = make_ref_planes([p.planes for p in uniq], w, h)
-    col_meta, col_poc, col_ref_poc, col_ref_lt = meta, 0, None, None
-    tmvp = sh.slice_temporal_mvp_enabled_flag if st != SLICE_I else 0
-    if tmvp:
-        col_list = L1 if (st == SLICE_B and not sh.collocated_from_l0_flag) else L0
-        col = col_list[sh.collocated_ref_idx]
-        if col.meta is None:
-            raise DlvcError(f"picture POC {pic.poc}: collocated picture POC {col.poc} has no motion data")
-        col_meta, col_poc, col_ref_poc, col_ref_lt = col.meta, col.poc, col.ref_pocs, col.ref_is_long_term
-    ref_pocs = ([p.poc for p in L0], [p.poc for p in L1])
-    n_active = (len(L0), len(L1))
-    sp = make_mv_params(pic.poc, st if st != SLICE_I else SLICE_P, ref_pocs, pic.ref_is_long_term, n_active,
-                        sh.MaxNumMergeCand, pps.Log2ParMrgLevel, tmvp,
-                        sh.collocated_from_l0_flag, w, h,
-                        sps.log2_min_luma_coding_block_size_minus3 + 3 + sps.log2_diff_max_min_luma_coding_block_size,
-                        col_poc, col_ref_poc, col_ref_lt)
-    explicit = (pps.weighted_pred_flag if st == SLICE_P else pps.weighted_bipred_flag if st == SLICE_B else 0)
-    if explicit:
-        t = sh.pred_weight_table
-        wp, wp_den = make_weight_table(t.luma_log2_weight_denom, t.ChromaLog2WeightDenom,
-                                       [t.derive(0, sps), t.derive(1, sps) if st == SLICE_B else None])
-    else:
-        wp, wp_den = np.zeros((2, 16, 3, 2), np.int32), np.zeros(3, np.int32)
-    return refs, ref_slot, col_meta, sp, wp, wp_den, int(explicit)
 
 
 class Decoder:
@@ -190,7 +149,10 @@ class Decoder:
         pic.planes, pic.meta = planes, meta
         self.current = pic
         prm = make_params(sps, pps, sh.slice_type, qp, sh.slice_cb_qp_offset, sh.slice_cr_qp_offset, sh)
-        refs, ref_slot, col_meta, sp, wp, wp_den, explicit = slice_ref_setup(sps, pps, sh, pic, L0, L1, meta)
+        try:
+            refs, ref_slot, col_meta, sp, wp, wp_den, explicit = slice_inter_inputs(sps, pps, sh, pic, L0, L1, meta)
+        except ValueError as e:
+            raise DlvcError(f"picture POC {pic.poc}: {e}") from None
         data = np.frombuffer(nal.rbsp, np.uint8)
         d = new_reader()
         decoder_init(d, data, offset)

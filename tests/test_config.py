@@ -44,7 +44,8 @@ def test_defaults_and_explicit():
 
 def test_table_keys_are_hm_keys_except_dlvc_own():
     names = {o.name for o in ENCODER.options}
-    assert names - set(C.HM_ENCODER_KEYS) == {"CTUSize", "StatsFile", "Verbose"}
+    assert names - set(C.HM_ENCODER_KEYS) == {"CTUSize", "StatsFile", "Verbose", "Threads", "Codec", "LearnedRatePoint",
+                                              "LearnedGOP", "LearnedThreads", "LearnedWeights"}
     for o in ENCODER.options:
         for a in o.aliases:
             assert a in C.HM_ENCODER_KEYS
@@ -286,7 +287,7 @@ def test_intra_cfg_loads_without_warnings(capsys):
     cfg = parse_args(["-c", INTRA_CFG] + YUV)
     assert capsys.readouterr().err == ""
     assert (cfg.IntraPeriod, cfg.GOPSize, cfg.DecodingRefreshType, cfg.QP) == (1, 1, 1, 32)
-    assert cfg.LoopFilterDisable is True and cfg.SAO is False
+    assert cfg.LoopFilterDisable is False and cfg.SAO is True
     assert cfg.QuadtreeTUMaxDepthIntra == 3 and cfg.TransformSkip is True
 
 
@@ -294,7 +295,7 @@ def test_intra_cfg_loads_without_warnings(capsys):
 def test_intra_cfg_mirrors_hm():
     hm = C.load_cfg_files([os.path.join(HM_CFG_DIR, "encoder_intra_main.cfg")])
     ours = C.load_cfg_files([INTRA_CFG])
-    deviations = {"LoopFilterDisable", "SAO"}   # until the loop-filter issue switches them on
+    deviations = set()
     for key, value in ours.items():
         assert key in hm, key
         if key not in deviations:
@@ -352,10 +353,10 @@ def test_readme_key_table_up_to_date():
 
 def test_update_readme(tmp_path):
     p = tmp_path / "R.md"
-    p.write_text(f"# x\n\n{C.README_BEGIN}\nold\n{C.README_END}\ntail\n")
+    p.write_text(f"# x\n\n{C.README_BEGIN}\nSTALE-TABLE\n{C.README_END}\ntail\n")
     assert C.update_readme(str(p)) is True
     text = p.read_text()
-    assert "`QP`" in text and "old" not in text and text.endswith("tail\n")
+    assert "`QP`" in text and "STALE-TABLE" not in text and text.endswith("tail\n")
     assert C.update_readme(str(p)) is False
     p.write_text("no markers\n")
     with pytest.raises(DlvcError, match="markers"):

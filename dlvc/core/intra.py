@@ -175,7 +175,7 @@ def filter_reference_samples(ref, log2_size, c_idx, mode,
     thr = 1 << (BIT_DEPTH - 5)
     bi_int_flag = (strong_intra_smoothing_enabled_flag != 0 and n == 32
                    and abs(corner + top_end - 2 * ref[n2 + n]) < thr      # p[nTbS-1][-1]
-                   and abs(corner + left_end - 2 * ref[n - 1]) < thr)    # p[-1][nTbS-1]
+                   and abs(corner + left_end - 2 * ref[n]) < thr)        # p[-1][nTbS-1]
     if bi_int_flag:
         # strong intra smoothing (nTbS = 32): bilinear between corner and ends
         out[n2] = corner

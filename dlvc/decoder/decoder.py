@@ -8,7 +8,7 @@ in output order, cropped to the conformance window.  Never imports the encoder.
 import numpy as np
 
 from ..core.bitstream import (
-    BitstreamError, EOS_NUT, PPS_NUT, PREFIX_SEI_NUT, SPS_NUT, SUFFIX_SEI_NUT, VPS_NUT, is_vcl,
+    BitstreamError, EOS_NUT, PPS_NUT, PREFIX_SEI_NUT, SPS_NUT, SUFFIX_SEI_NUT, is_vcl,
     split_annexb,
 )
 from ..core.cabac import decoder_init, init_contexts, init_type_for, new_reader

@@ -17,7 +17,7 @@ import numpy as np
 from ..core.bitstream import CRA_NUT, IDR_W_RADL, PPS_NUT, SPS_NUT, SUFFIX_SEI_NUT, TRAIL_R, VPS_NUT, nal_unit
 from ..core.cabac import init_contexts, new_writer
 from ..core.params import SLICE_B, SLICE_I, make_params
-from ..core.loopfilter import apply_loop_filters, make_lf_params
+from ..core.loopfilter import LF_SAO_CHROMA, LF_SAO_LUMA, apply_loop_filters, make_lf_params
 from ..core.picture import new_meta
 from ..core.sao import new_sao_params
 from ..core.syntax.pps import write_pps
@@ -28,6 +28,7 @@ from ..core.syntax.sps import write_sps
 from ..core.syntax.vps import write_vps
 from ..io import Frame, VideoReader, YuvWriter, coded_size, crop_frame, new_frame, pad_frame
 from ..metrics import mse, psnr_from_mse, yuv_psnr
+from ..core.ctu_syntax import CAND_SIZE
 from ..core.mvpred import make_mv_params
 from ..core.picture import NUM_FIELDS
 from .gop import CodingStructure, gop_entries_from_cfg
@@ -54,7 +55,7 @@ class PictureEncoder:
         self.cw, self.ch = coded_size(self.width, self.height, 8)
         self.wk = new_workspace()
         self.snaps = new_snapshots(NUM_SLOTS)
-        self.cand = np.zeros(3, np.int64)
+        self.cand = np.zeros(CAND_SIZE, np.int64)     # MPM scratch and QP state (ctu_syntax)
         # a picture's CABAC output is bounded by the raw data plus CABAC's overhead
         self.capacity = self.cw * self.ch * 4 + 4096
 
@@ -103,8 +104,10 @@ class PictureEncoder:
             decide_sao=(lambda deb, pre: decide_sao_picture(org, deb, pre, prm, lf, lambdas, qp)) if sao_on else None)
         if sao is None:
             sao = new_sao_params(1, 1)
+        # SAO's decision may switch a component off for the whole slice
+        sh.slice_sao_luma_flag, sh.slice_sao_chroma_flag = int(lf[0, LF_SAO_LUMA]), int(lf[0, LF_SAO_CHROMA])
         w, buf = new_writer(self.capacity)
-        nbytes = write_slice_data(w, buf, init_contexts(0, qp), meta, coef, prm, sao, sao_on, sao_on, self.cand)
+        nbytes = write_slice_data(w, buf, init_contexts(0, qp), meta, coef, prm, sao, sh.slice_sao_luma_flag, sh.slice_sao_chroma_flag, self.cand)
         header = write_slice_header(sh, self.sps, self.pps, nal_unit_type)
         nals = [nal_unit(nal_unit_type, header + bytes(buf[:nbytes]))]
         if self.cfg.SEIDecodedPictureHash:
@@ -176,8 +179,10 @@ class PictureEncoder:
             decide_sao=(lambda deb, pre: decide_sao_picture(org, deb, pre, prm, lf, lambdas, qp)) if sao_on else None)
         if sao is None:
             sao = new_sao_params(1, 1)
+        # SAO's decision may switch a component off for the whole slice
+        sh.slice_sao_luma_flag, sh.slice_sao_chroma_flag = int(lf[0, LF_SAO_LUMA]), int(lf[0, LF_SAO_CHROMA])
         w, buf = new_writer(self.capacity)
-        nbytes = write_slice_data(w, buf, init_contexts(init_type, qp), meta, coef, prm, sao, sao_on, sao_on, self.cand)
+        nbytes = write_slice_data(w, buf, init_contexts(init_type, qp), meta, coef, prm, sao, sh.slice_sao_luma_flag, sh.slice_sao_chroma_flag, self.cand)
         header = write_slice_header(sh, sps, pps, plan.nal_unit_type)
         nals = [nal_unit(plan.nal_unit_type, header + bytes(buf[:nbytes]))]
         if cfg.SEIDecodedPictureHash:

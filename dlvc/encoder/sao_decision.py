@@ -22,7 +22,7 @@ lf's SAO flags are cleared when the picture-level test disables SAO.
 import numpy as np
 from numba import njit
 
-from ..core.cabac import NUM_CTX, encode_decision, est_bits, init_contexts, new_writer, set_est_bits
+from ..core.cabac import encode_decision, est_bits, init_contexts, new_writer, set_est_bits
 from ..core.cabac import SAO_MERGE_FLAG
 from ..core.deblocking import LF_SAO_CHROMA, LF_SAO_LUMA, LF_SLICE_ADDR
 from ..core.params import P_CTB_LOG2, P_PIC_H, P_PIC_W

@@ -50,7 +50,7 @@ def test_table_keys_are_hm_keys_except_dlvc_own():
         for a in o.aliases:
             assert a in C.HM_ENCODER_KEYS
     for o in DECODER.options:
-        assert o.name in C.HM_DECODER_KEYS or o.name in ("StatsFile", "Verbose")
+        assert o.name in C.HM_DECODER_KEYS or o.name in ("StatsFile", "Verbose", "LearnedThreads", "LearnedWeights")
 
 
 def test_hm_key_list_is_plain_names():

@@ -32,7 +32,7 @@ from ..core.ctu_syntax import CAND_SIZE
 from ..core.mvpred import make_mv_params
 from ..core.picture import NUM_FIELDS
 from .gop import CodingStructure, gop_entries_from_cfg
-from .inter_search import inter_options, make_inter_context
+from .inter_search import IP_MVD_L1_ZERO, inter_options, make_inter_context
 from .motion import PAD, make_fractional_planes
 from .intra_search import (
     E_FAST_MPM, E_LAMBDA, E_RDOQ, E_RDOQ_TS, E_SQRT_LAMBDA, E_W_CB, E_W_CR, NUM_EPARAMS, NUM_SLOTS,
@@ -167,8 +167,9 @@ class PictureEncoder:
                                 [[p - base for p in col.ref_pocs[0]], [p - base for p in col.ref_pocs[1]]],
                                 [[0] * len(col.ref_pocs[0]), [0] * len(col.ref_pocs[1])])
         num_ref = np.array([len(ref_pocs[0]), len(ref_pocs[1])], np.int32)
-        inter = make_inter_context(refs, ref_slot, num_ref, l1_to_l0, col_meta, sp,
-                                   inter_options(cfg, plan.lam), (self.ch, self.cw))
+        ip = inter_options(cfg, plan.lam)
+        ip[IP_MVD_L1_ZERO] = sh.mvd_l1_zero_flag if st == SLICE_B else 0
+        inter = make_inter_context(refs, ref_slot, num_ref, l1_to_l0, col_meta, sp, ip, (self.ch, self.cw))
         we, bufe = new_writer(16, estimate=True)
         decide_ctus(org, rec, coef, meta, prm, ep, init_contexts(init_type, qp), we, bufe, self.wk, self.snaps,
                     self.cand, inter)

@@ -78,6 +78,7 @@ IP_HADAMARD = 5         # HadamardME
 IP_FIRST_STOP = 6       # FastMEAssumingSmootherMVEnabled
 IP_PARTS = 7            # try 2NxN / Nx2N
 IP_AMP = 8              # try the AMP shapes (amp_enabled_flag)
+IP_MVD_L1_ZERO = 9      # mvd_l1_zero_flag of the slice
 NUM_IP = 10
 
 # snapshot slots used here (intra_search uses 0..15)
@@ -398,6 +399,10 @@ def search_amvp_pu(org, meta, inter, x_cb, y_cb, n_cbs, xp, yp, wp, hp, part_idx
     if k != 1:
         syn[S_MVD0X] = mot[C_MV0X] - amvp[0, mot[C_REF0], f0, 0]
         syn[S_MVD0Y] = mot[C_MV0Y] - amvp[0, mot[C_REF0], f0, 1]
+    if k == 2 and ip[IP_MVD_L1_ZERO]:
+        # MvdL1 is not coded (inferred 0): the L1 vector is the chosen predictor
+        mot[C_MV1X] = amvp[1, mot[C_REF1], f1, 0]
+        mot[C_MV1Y] = amvp[1, mot[C_REF1], f1, 1]
     if k != 0:
         syn[S_MVD1X] = mot[C_MV1X] - amvp[1, mot[C_REF1], f1, 0]
         syn[S_MVD1Y] = mot[C_MV1Y] - amvp[1, mot[C_REF1], f1, 1]

@@ -16,7 +16,8 @@ from dlvc.core.dpb import Dpb
 from dlvc.core.syntax import (PPS, SPS, parse_pps, parse_slice_header, parse_sps, write_pps,
                               write_slice_header, write_sps)
 from dlvc.core.syntax.slice_header import I_SLICE, SLICE_TYPE_NAMES
-from dlvc.encoder.gop import (CodingStructure, _hm_depth, gop_config_error, hm_lambda_for,
+from dlvc.encoder.lambdas import hm_lambda
+from dlvc.encoder.gop import (CodingStructure, _hm_depth, gop_config_error,
                               hm_qp, parse_gop_entry)
 from dlvc.errors import DlvcError
 
@@ -93,12 +94,12 @@ def test_hm_qp_lambda_depth():
     assert hm_qp(32, False, e) == 39 and hm_qp(22, False, e) == 26          # floor(26*0.259-6.5+.5) = 0
     assert hm_qp(32, True, e, -1) == 31 and hm_qp(50, False, e) == 51
     # LambdaFromQpEnable: 0.57 * 2^((QP-12)/3) for every slice
-    assert math.isclose(hm_lambda_for(39, False, 1.0, 3, 8, True), 0.57 * 2 ** (27 / 3))
+    assert math.isclose(hm_lambda(39, False, 1.0, 3, 8, True), 0.57 * 2 ** (27 / 3))
     # otherwise: I slices 0.57 * (1 - 0.05 * (GOPSize - 1)), others QPfactor, and the depth scaling
-    assert math.isclose(hm_lambda_for(31, True, 1.0, 0, 8, False), 0.57 * 0.65 * 2 ** (19 / 3))
-    assert math.isclose(hm_lambda_for(37, False, 0.4624, 0, 4, False), 0.4624 * 2 ** (25 / 3))
-    assert math.isclose(hm_lambda_for(30, False, 0.4624, 2, 4, False), 0.4624 * 2 ** 6 * 3.0)   # clip(18 / 6, 2, 4)
-    assert math.isclose(hm_lambda_for(45, False, 0.68, 4, 16, False), 0.68 * 2 ** 11 * 4.0)
+    assert math.isclose(hm_lambda(31, True, 1.0, 0, 8, False), 0.57 * 0.65 * 2 ** (19 / 3))
+    assert math.isclose(hm_lambda(37, False, 0.4624, 0, 4, False), 0.4624 * 2 ** (25 / 3))
+    assert math.isclose(hm_lambda(30, False, 0.4624, 2, 4, False), 0.4624 * 2 ** 6 * 3.0)   # clip(18 / 6, 2, 4)
+    assert math.isclose(hm_lambda(45, False, 0.68, 4, 16, False), 0.68 * 2 ** 11 * 4.0)
     assert [_hm_depth(p, 8) for p in range(9)] == [0, 3, 2, 3, 1, 3, 2, 3, 0]
     assert [_hm_depth(p, 16) for p in (16, 8, 4, 12, 2, 6, 1, 15)] == [0, 1, 2, 2, 3, 3, 4, 4]
     assert [_hm_depth(p, 1) for p in range(3)] == [0, 0, 0]

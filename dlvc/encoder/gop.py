@@ -26,8 +26,8 @@ From the cfg (``GOPSize``, ``Frame1..FrameN``, ``IntraPeriod``, ``DecodingRefres
   reference POC lists as the decoder builds them (dlvc.core.dpb, 8.3.4).
 
 Long-term reference pictures are not used (HM's cfg files do not use them either).
-``hm_lambda_for`` is HM's calculateLambda including LambdaFromQpEnable (dlvc.encoder.lambdas
-.hm_lambda is the same without it).
+Lambda comes from dlvc.encoder.lambdas.hm_lambda (HM's calculateLambda incl.
+LambdaFromQpEnable).
 
 Without any ``FrameN`` entry (dlvc's default) the structure is all-intra, as HM's
 ``IntraPeriod : 1`` without a GOP table: every picture an I slice, IDR first, then TRAIL_R,
@@ -59,9 +59,10 @@ from ..core.dpb import build_ref_pic_lists, rps_poc_lists
 from ..core.syntax.slice_header import B_SLICE, I_SLICE, P_SLICE, SliceHeader
 from ..core.syntax.st_rps import StRps, derive_st_rps, explicit_st_rps
 from ..errors import DlvcError
+from .lambdas import hm_lambda
 
 __all__ = ["GopEntry", "parse_gop_entry", "gop_entries_from_cfg", "gop_config_error",
-           "PicturePlan", "CodingStructure", "hm_qp", "hm_lambda_for", "MAX_GOP_ENTRIES"]
+           "PicturePlan", "CodingStructure", "hm_qp", "MAX_GOP_ENTRIES"]
 
 MAX_GOP_ENTRIES = 16          # dlvc's limit on GOPSize (HM: MAX_GOP = 64)
 MAX_NUM_REF_PICS = 16         # HM's MAX_NUM_REF_PICS
@@ -447,21 +448,6 @@ def hm_qp(base_qp: int, is_intra: bool, entry: GopEntry | None, intra_qp_offset:
     return min(max(qp, 0), 51)
 
 
-def hm_lambda_for(qp: int, is_intra: bool, qp_factor: float, depth: int, gop_size: int,
-                  lambda_from_qp: bool) -> float:
-    """TEncSlice::calculateLambda (8-bit, HadamardME on, LambdaModifiers 1, IQPFactor unset).
-    is_intra: the slice type at initEncSlice (I by IntraPeriod), not the GOP entry's type."""
-    qp_temp = qp - 12
-    if is_intra:
-        factor = 0.57 if lambda_from_qp else 0.57 * (1.0 - min(max(0.05 * (gop_size - 1), 0.0), 0.5))
-    else:
-        factor = 0.57 if lambda_from_qp else qp_factor
-    lam = factor * 2.0 ** (qp_temp / 3.0)
-    if not lambda_from_qp and depth > 0:
-        lam *= min(max(qp_temp / 6.0, 2.0), 4.0)
-    return lam
-
-
 def _hm_depth(poc: int, gop_size: int) -> int:
     """TEncSlice::initEncSlice: hierarchy depth of poc % GOPSize."""
     p = poc % gop_size
@@ -724,7 +710,7 @@ class CodingStructure:
             intra_init = first or self._is_intra_period_pic(poc)
             non_ref_flag = False if first else not e.ref_pic
             qp = hm_qp(self.base_qp, intra_init, e, self.intra_qp_offset)
-            lam = hm_lambda_for(qp, intra_init, e.qp_factor, depth, g, self.lambda_from_qp)
+            lam = hm_lambda(qp, intra_init, e.qp_factor, depth, g, self.lambda_from_qp)
             tid = 0 if intra_init else e.temporal_id
             slice_type = I_SLICE if intra_init else _SLICE_OF_CHAR[e.type]
             cb = cr = 0

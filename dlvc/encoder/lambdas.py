@@ -4,19 +4,21 @@ import math
 from ..core.transform import chroma_qp
 
 
-def hm_lambda(qp, is_intra, num_b_frames=0, qp_factor=None, depth=0):
-    """HM's lambda for a slice at ``qp`` (8-bit, SHIFT_QP = 12).
+def hm_lambda(qp, is_intra, qp_factor=0.57, depth=0, gop_size=1, lambda_from_qp=False):
+    """HM's lambda for a slice at ``qp`` (TEncSlice::calculateLambda; 8-bit, SHIFT_QP = 12,
+    HadamardME on, LambdaModifiers 1).
 
-    I slices use 0.57 scaled by 1 - 0.05 * (number of B frames in the GOP), clipped
-    to [0.5, 1]; other slices the GOP entry's QPfactor, times clip(qp_temp / 6, 2, 4)
-    for pictures at depth > 0."""
+    I slices use 0.57 scaled by 1 - 0.05 * (GOPSize - 1), clipped to [0.5, 1]; other slices
+    the GOP entry's QPfactor, times clip(qp_temp / 6, 2, 4) for pictures at depth > 0.
+    With LambdaFromQpEnable the factor is 0.57 and there is no depth scaling.  is_intra is
+    the slice type at initEncSlice (I by IntraPeriod), not the GOP entry's type."""
     qp_temp = qp - 12
-    if is_intra or qp_factor is None:
-        factor = 0.57 * (1.0 - min(max(0.05 * num_b_frames, 0.0), 0.5))
+    if is_intra:
+        factor = 0.57 if lambda_from_qp else 0.57 * (1.0 - min(max(0.05 * (gop_size - 1), 0.0), 0.5))
     else:
-        factor = qp_factor
+        factor = 0.57 if lambda_from_qp else qp_factor
     lam = factor * 2.0 ** (qp_temp / 3.0)
-    if depth > 0 and not is_intra:
+    if not lambda_from_qp and depth > 0:
         lam *= min(max(qp_temp / 6.0, 2.0), 4.0)
     return lam
 

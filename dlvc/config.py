@@ -149,7 +149,7 @@ ENCODER_OPTIONS = _table(
     O("SAO", bool, True, "sample adaptive offset"),
     O("SAOLcuBoundary", bool, False, "SAO statistics of CTU boundary samples from the non-deblocked picture (HM)"),
     "SEI",
-    O("SEIDecodedPictureHash", int, 1, "decoded picture hash SEI: 0 off, 1 MD5 (dlvc's default; HM's is 0)", choices=(0, 1)),
+    O("SEIDecodedPictureHash", int, 0, "decoded picture hash SEI: 0 off (HM's default, as in its anchors), 1 MD5", choices=(0, 1)),
     "dlvc",
     O("Verbose", int, 1, "0: errors and warnings only, 1: one line per frame and a summary, 2: debug", range=(0, 2)),
     O("Threads", int, 0, "dlvc: pictures coded in parallel where the structure allows (0: one per CPU core)", range=(0, 256)),

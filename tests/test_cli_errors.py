@@ -75,7 +75,8 @@ def test_odd_size(tmp_path):
 def good_stream(tmp_path_factory):
     d = tmp_path_factory.mktemp("stream")
     rc, err = run(ENC, "-c", "cfg/intra.cfg", "-i", sequence_path("Carphone"), "-wdt", "176", "-hgt", "144",
-                  "-fr", "30", "-f", "2", "-q", "37", "-b", str(d / "good.bin"), "--Verbose=0")
+                  "-fr", "30", "-f", "2", "-q", "37", "-b", str(d / "good.bin"), "--Verbose=0",
+                  "--SEIDecodedPictureHash=1")   # the hash catches damage the syntax does not
     assert rc == 0, err
     return (d / "good.bin").read_bytes()
 

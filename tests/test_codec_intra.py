@@ -56,3 +56,18 @@ def test_conformance_window(tmp_path):
     assert rec.size == 172 * 140 * 3 // 2
     assert np.array_equal(rec, dlvc_decode(stream))
     assert np.array_equal(rec, pyav_decode(stream))
+
+
+def test_picture_hash_sei(tmp_path):
+    """Off by default (HM's default: its anchors carry none); on request every picture carries
+    an MD5 SEI that dlvc-dec checks, and the pictures are the same."""
+    from dlvc.decoder.decoder import Decoder
+    plain, rec, _ = encode_sequence(tmp_path, "Carphone", 2, 37)
+    hashed, rec_h, _ = encode_sequence(tmp_path, "Carphone", 2, 37, SEIDecodedPictureHash=1)
+    assert np.array_equal(rec, rec_h)
+    pics_plain, pics_hashed = list(Decoder().decode(plain)), list(Decoder().decode(hashed))
+    assert not any(p.hash_checked for p in pics_plain)
+    assert len(pics_hashed) == 2 and all(p.hash_checked for p in pics_hashed)
+    # one SUFFIX_SEI NAL (type 40) per picture: 2-byte NAL header + payload of 3 x 16-byte MD5s
+    assert len(hashed) - len(plain) >= 2 * (2 + 3 * 16)
+    assert np.array_equal(dlvc_decode(hashed), rec)

@@ -34,6 +34,8 @@ from fractions import Fraction
 from dlvc.errors import DlvcError
 from dlvc.learned.options import DECODER_ITEMS as LEARNED_DECODER_ITEMS
 from dlvc.learned.options import ENCODER_ITEMS as LEARNED_ENCODER_ITEMS
+from dlvc.tools.options import DECODER_ITEMS as TOOLS_DECODER_ITEMS
+from dlvc.tools.options import ENCODER_ITEMS as TOOLS_ENCODER_ITEMS
 
 __all__ = [
     "Option", "OptionTable", "Config", "ENCODER", "DECODER", "ENCODER_OPTIONS",
@@ -153,6 +155,7 @@ ENCODER_OPTIONS = _table(
     "dlvc",
     O("Verbose", int, 1, "0: errors and warnings only, 1: one line per frame and a summary, 2: debug", range=(0, 2)),
     O("Threads", int, 0, "dlvc: pictures coded in parallel where the structure allows (0: one per CPU core)", range=(0, 256)),
+    *[i if isinstance(i, str) else O(**i) for i in TOOLS_ENCODER_ITEMS],
     *[i if isinstance(i, str) else O(**i) for i in LEARNED_ENCODER_ITEMS],
 )
 
@@ -166,6 +169,7 @@ DECODER_OPTIONS = _table(
     O("SEIDecodedPictureHash", int, 1, "check decoded picture hash SEI: 0 ignore, 1 check (a mismatch is an error)", choices=(0, 1)),
     "dlvc",
     O("Verbose", int, 1, "0: errors and warnings only, 1: one line per frame and a summary, 2: debug", range=(0, 2)),
+    *[i if isinstance(i, str) else O(**i) for i in TOOLS_DECODER_ITEMS],
     *[i if isinstance(i, str) else O(**i) for i in LEARNED_DECODER_ITEMS],
 )
 

@@ -22,7 +22,8 @@ def _main(argv):
         return 0
     t0 = time.perf_counter()
     n = 0
-    dec = Decoder(check_hash=bool(cfg.SEIDecodedPictureHash))
+    dec = Decoder(check_hash=bool(cfg.SEIDecodedPictureHash), cnnlf_weights=cfg.CNNLFWeights,
+                  cnnlf_threads=cfg.CNNLFThreads)
     with atomic_output(cfg.ReconFile) as out:
         writer = YuvWriter(out) if out else None
         try:

@@ -3,6 +3,7 @@
     dlvc-train iframe --quality 5 --minutes 8 --width 32 -o out/iframe_q2
     dlvc-train ssf --quality 5 --minutes 15 --iframe out/iframe_q2.npz -o out/ssf_q2
     dlvc-train dvc ...
+    dlvc-train cnnlf --minutes 30 --data ../training     # CNN in-loop filter (dlvc tool 1)
 
 Each subcommand belongs to a package (the learned ones to dlvc.learned.train); other
 tools add theirs with ``add_subparsers(sub)``.  torch is imported only when a
@@ -18,6 +19,8 @@ def _parser():
     sub = p.add_subparsers(dest="cmd", required=True, metavar="MODEL")
     from ..learned import train as learned_train   # no torch at import time
     learned_train.add_subparsers(sub)
+    from ..tools.cnnlf import train as cnnlf_train      # no torch at import time
+    cnnlf_train.add_subparsers(sub)
     return p
 
 

@@ -59,7 +59,7 @@ def ctb_grid(prm):
 
 
 def apply_loop_filters(planes, meta, prm, lf, sao=None, slice_map=None, ref_pic_ids=None,
-                       decide_sao=None, keep_pre_deblocking=False):
+                       decide_sao=None, keep_pre_deblocking=False, deep=()):
     """Run the in-loop filters on a reconstructed picture, in place.
 
     planes: tuple (Y, Cb, Cr) of np.int16 planes of the coded picture size.
@@ -72,6 +72,9 @@ def apply_loop_filters(planes, meta, prm, lf, sao=None, slice_map=None, ref_pic_
         between the stages; returns the sao array to apply (and to write).  The planes it
         gets must not be modified.  pre_deblocking_planes is a copy of the reconstruction
         when keep_pre_deblocking (HM's SAOLcuBoundary statistics), else None.
+    deep: the deep filter stages of the picture: callables with a ``slot`` attribute ("A" or
+        "B") that filter the planes in place (dlvc/tools/cnnlf/codec.py; the encoder's
+        stages also decide their flags there, so SAO's decision sees a slot-A output).
     Returns the sao array applied (None when SAO is off)."""
     log2 = int(prm[P_CTB_LOG2])
     ctbs_h, ctbs_w = ctb_grid(prm)
@@ -88,7 +91,10 @@ def apply_loop_filters(planes, meta, prm, lf, sao=None, slice_map=None, ref_pic_
         bs_ver, bs_hor = new_bs_arrays(planes[0].shape[1], planes[0].shape[0])
         deblock_picture(planes, meta, log2, lf, slice_map, ref_pic_ids, bs_ver, bs_hor)
 
-    # [slot A: a normative deep filter on the deblocked picture goes here]
+    # slot A: normative deep filters on the deblocked picture
+    for stage in deep:
+        if stage.slot == "A":
+            stage(planes)
 
     # 8.7.3 SAO
     if decide_sao is not None:
@@ -97,5 +103,8 @@ def apply_loop_filters(planes, meta, prm, lf, sao=None, slice_map=None, ref_pic_
         src = tuple(p.copy() for p in planes)
         sao_picture(src, planes, sao, log2, lf, slice_map)
 
-    # [slot B: a normative deep filter on the SAO output goes here]
+    # slot B: normative deep filters on the SAO output
+    for stage in deep:
+        if stage.slot == "B":
+            stage(planes)
     return sao

@@ -23,6 +23,8 @@ from ..core.syntax.pps import parse_pps
 from ..core.syntax.sei import SEI_DECODED_PICTURE_HASH, compute_picture_hash, parse_decoded_picture_hash, parse_sei_messages
 from ..core.syntax.slice_header import parse_slice_header, peek_slice_pps_id
 from ..core.syntax.sps import parse_sps
+from ..core.syntax.tools_ext import parse_cnnlf_slice_byte, sps_tool_records
+from ..core.tool_syntax import new_cnnlf_flags
 from ..errors import DlvcError
 from ..io import Frame, new_frame
 from .slice_decoder import ERR_EARLY_END, ERR_NO_END, ERR_NO_SUBSET_END, ERR_OVERRUN, OK, decode_slice_data
@@ -70,8 +72,10 @@ def check_supported(sps, pps):
 class Decoder:
     """Feed it a whole Annex-B stream; it yields decoded pictures in output order."""
 
-    def __init__(self, check_hash=True):
+    def __init__(self, check_hash=True, cnnlf_weights="", cnnlf_threads=0):
         self.check_hash = check_hash
+        self.cnnlf_weights, self.cnnlf_threads = cnnlf_weights, cnnlf_threads
+        self.tools = {}              # id(SPS) -> {tool id: (loaded tool, its parameters)}
         self.sps = {}
         self.pps = {}
         self.dpb = Dpb()
@@ -127,6 +131,7 @@ class Decoder:
             raise DlvcError(f"PPS {pps_id} refers to SPS {pps.pps_seq_parameter_set_id}, which the stream has not sent")
         sps = self.sps[pps.pps_seq_parameter_set_id]
         check_supported(sps, pps)
+        tools = self.sps_tools(sps)
         sh, offset = parse_slice_header(nal.rbsp, sps, pps, nal.nal_unit_type)
         if not sh.first_slice_segment_in_pic_flag:
             if self.skipping:
@@ -160,13 +165,37 @@ class Decoder:
         pred, work = new_work()
         lf = make_lf_params(sps, pps, sh)
         sao = new_sao_params(sps.PicHeightInCtbsY, sps.PicWidthInCtbsY)
+        cnn_flags = new_cnnlf_flags(sps.PicHeightInCtbsY, sps.PicWidthInCtbsY)
+        cnn_luma = cnn_chroma = 0
+        deep = []
+        if 1 in tools:                                   # dlvc tool 1: CNN in-loop filter
+            cnn_luma, cnn_chroma = parse_cnnlf_slice_byte(sh.slice_segment_header_extension_data_byte)
+            flt, slot = tools[1]
+            from ..tools.cnnlf.codec import DecoderStage
+            deep.append(DecoderStage(flt, slot, cnn_flags, qp, sh.slice_type == 2, sps.CtbLog2SizeY))
         err = decode_slice_data(d, data, ctx, meta, coef, prm, planes, pred, work, new_cu_state(qp),
                                 sao, lf[0, LF_SAO_LUMA], lf[0, LF_SAO_CHROMA],
-                                col_meta, sp, refs, ref_slot, wp, wp_den, explicit)
+                                col_meta, sp, refs, ref_slot, wp, wp_den, explicit, cnn_flags, cnn_luma, cnn_chroma)
         if err != OK:
             raise DlvcError(f"picture {self.pictures_decoded} (POC {pic.poc}): {SLICE_ERRORS[err]}")
-        apply_loop_filters(planes, meta, prm, lf, sao, ref_pic_ids=ref_slot)
+        apply_loop_filters(planes, meta, prm, lf, sao, ref_pic_ids=ref_slot, deep=deep)
         return out
+
+    def sps_tools(self, sps):
+        """The dlvc tools an SPS switches on, loaded ({tool id: tool}); DlvcError for a tool
+        or weights this decoder does not hold."""
+        key = id(sps)
+        if key not in self.tools:
+            from ..tools import REGISTRY
+            tools = {}
+            for rec in sps_tool_records(sps):
+                spec = REGISTRY.get(rec.tool_id)
+                if spec is None or not spec.normative:
+                    raise DlvcError(f"the stream uses dlvc tool {rec.tool_id}, which this dlvc-dec does not know")
+                if rec.tool_id == 1:
+                    tools[1] = spec.load().decoder_filter(rec, self.cnnlf_weights, self.cnnlf_threads)
+            self.tools = {key: tools}                    # one SPS at a time in practice
+        return self.tools[key]
 
     def check_picture_hash(self, payload):
         if not self.check_hash or self.current is None:

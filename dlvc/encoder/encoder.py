@@ -23,6 +23,8 @@ from ..core.sao import new_sao_params
 from ..core.syntax.pps import write_pps
 from ..core.syntax.sei import picture_md5, write_decoded_picture_hash_sei
 from ..core.syntax.slice_header import SliceHeader, write_slice_header
+from ..core.syntax.tools_ext import cnnlf_slice_byte
+from ..core.tool_syntax import new_cnnlf_flags
 from ..core.syntax.st_rps import explicit_st_rps
 from ..core.syntax.sps import write_sps
 from ..core.syntax.vps import write_vps
@@ -58,6 +60,36 @@ class PictureEncoder:
         self.cand = np.zeros(CAND_SIZE, np.int64)     # MPM scratch and QP state (ctu_syntax)
         # a picture's CABAC output is bounded by the raw data plus CABAC's overhead
         self.capacity = self.cw * self.ch * 4 + 4096
+        self.cnnlf = None        # dlvc tool 1, the CNN in-loop filter (loaded only when on)
+        if cfg.CNNLoopFilter:
+            from ..tools.cnnlf.codec import sps_record
+            self.cnnlf = sps_record(cfg)[1]
+        self.extra_stages = None  # f(org, qp, slice_type) -> more deep stages (training data capture)
+        self.last_stages = []
+
+    def deep_stages(self, org, qp, slice_type, ep, init_type):
+        """The loop-filter stages of the deep tools for one picture (core/loopfilter.py)."""
+        stages = []
+        if self.cnnlf is not None:
+            from ..tools.cnnlf.codec import EncoderStage
+            stages.append(EncoderStage(self.cnnlf, self.cfg.CNNLFSlot, org, qp, slice_type == SLICE_I,
+                                       int(self.sps.CtbLog2SizeY), ep[E_LAMBDA], ep[E_W_CB], ep[E_W_CR], init_type))
+        if self.extra_stages is not None:
+            stages += self.extra_stages(org, qp, slice_type)
+        self.last_stages = stages
+        return stages
+
+    def deep_syntax(self, stages, sh):
+        """The CNN filter's CTU flags and slice flags decided by the stages; sets the slice
+        header extension."""
+        size = 1 << self.sps.CtbLog2SizeY
+        flags = new_cnnlf_flags(-(-self.ch // size), -(-self.cw // size))
+        on = (0, 0)
+        if self.cnnlf is not None:
+            st = stages[0]
+            flags, on = st.flags, st.slice_flags
+            sh.slice_segment_header_extension_data_byte = cnnlf_slice_byte(*on)
+        return flags, on[0], on[1]
 
     def parameter_set_nals(self):
         return [nal_unit(VPS_NUT, write_vps(self.vps)), nal_unit(SPS_NUT, write_sps(self.sps)),
@@ -99,15 +131,19 @@ class PictureEncoder:
                          slice_loop_filter_across_slices_enabled_flag=self.pps.pps_loop_filter_across_slices_enabled_flag)
         lf = make_lf_params(self.sps, self.pps, sh)
         lambdas = sao_lambdas(ep[E_LAMBDA], ep[E_W_CB], ep[E_W_CR])
+        stages = self.deep_stages(org, qp, SLICE_I, ep, 0)
         sao = apply_loop_filters(
             rec, meta, prm, lf, keep_pre_deblocking=bool(self.cfg.SAOLcuBoundary),
-            decide_sao=(lambda deb, pre: decide_sao_picture(org, deb, pre, prm, lf, lambdas, qp)) if sao_on else None)
+            decide_sao=(lambda deb, pre: decide_sao_picture(org, deb, pre, prm, lf, lambdas, qp)) if sao_on else None,
+            deep=stages)
         if sao is None:
             sao = new_sao_params(1, 1)
         # SAO's decision may switch a component off for the whole slice
         sh.slice_sao_luma_flag, sh.slice_sao_chroma_flag = int(lf[0, LF_SAO_LUMA]), int(lf[0, LF_SAO_CHROMA])
+        cnn_flags, cnn_luma, cnn_chroma = self.deep_syntax(stages, sh)
         w, buf = new_writer(self.capacity)
-        nbytes = write_slice_data(w, buf, init_contexts(0, qp), meta, coef, prm, sao, sh.slice_sao_luma_flag, sh.slice_sao_chroma_flag, self.cand)
+        nbytes = write_slice_data(w, buf, init_contexts(0, qp), meta, coef, prm, sao, sh.slice_sao_luma_flag, sh.slice_sao_chroma_flag, self.cand,
+                                  cnn_flags, cnn_luma, cnn_chroma)
         header = write_slice_header(sh, self.sps, self.pps, nal_unit_type)
         nals = [nal_unit(nal_unit_type, header + bytes(buf[:nbytes]))]
         if self.cfg.SEIDecodedPictureHash:
@@ -175,15 +211,19 @@ class PictureEncoder:
                     self.cand, inter)
         lf = make_lf_params(sps, pps, sh)
         lambdas = sao_lambdas(ep[E_LAMBDA], ep[E_W_CB], ep[E_W_CR])
+        stages = self.deep_stages(org, qp, st, ep, init_type)
         sao = apply_loop_filters(
             rec, meta, prm, lf, ref_pic_ids=ref_ids, keep_pre_deblocking=bool(cfg.SAOLcuBoundary),
-            decide_sao=(lambda deb, pre: decide_sao_picture(org, deb, pre, prm, lf, lambdas, qp)) if sao_on else None)
+            decide_sao=(lambda deb, pre: decide_sao_picture(org, deb, pre, prm, lf, lambdas, qp)) if sao_on else None,
+            deep=stages)
         if sao is None:
             sao = new_sao_params(1, 1)
         # SAO's decision may switch a component off for the whole slice
         sh.slice_sao_luma_flag, sh.slice_sao_chroma_flag = int(lf[0, LF_SAO_LUMA]), int(lf[0, LF_SAO_CHROMA])
+        cnn_flags, cnn_luma, cnn_chroma = self.deep_syntax(stages, sh)
         w, buf = new_writer(self.capacity)
-        nbytes = write_slice_data(w, buf, init_contexts(init_type, qp), meta, coef, prm, sao, sh.slice_sao_luma_flag, sh.slice_sao_chroma_flag, self.cand)
+        nbytes = write_slice_data(w, buf, init_contexts(init_type, qp), meta, coef, prm, sao, sh.slice_sao_luma_flag, sh.slice_sao_chroma_flag, self.cand,
+                                  cnn_flags, cnn_luma, cnn_chroma)
         header = write_slice_header(sh, sps, pps, plan.nal_unit_type)
         nals = [nal_unit(plan.nal_unit_type, header + bytes(buf[:nbytes]))]
         if cfg.SEIDecodedPictureHash:
@@ -206,11 +246,13 @@ class RefPicture:
         return self._fp
 
 
-def encode_structure(cfg, reader, count, bitstream_path, recon_path, log):
+def encode_structure(cfg, reader, count, bitstream_path, recon_path, log, extra_stages=None):
     """Pictures of a GOP structure (gop.CodingStructure: HM's coding order, QPs, lambdas,
-    RPS and reference lists), one after another; the reconstruction file in display order."""
+    RPS and reference lists), one after another; the reconstruction file in display order.
+    extra_stages: see PictureEncoder.extra_stages."""
     cs = CodingStructure(cfg, count)
     enc = PictureEncoder(cfg, cs)
+    enc.extra_stages = extra_stages
     last_use = {}
     for k, plan in enumerate(cs):
         for lst in plan.ref_pocs:

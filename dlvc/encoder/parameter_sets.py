@@ -2,6 +2,7 @@
 from ..core.syntax.ptl import choose_level, main_profile_ptl
 from ..core.syntax.pps import PPS
 from ..core.syntax.sps import SPS
+from ..core.syntax.tools_ext import set_sps_tools
 from ..core.syntax.vps import VPS
 from ..io import coded_size
 
@@ -66,4 +67,14 @@ def build_parameter_sets(cfg, cs=None):
         pps.num_ref_idx_l0_default_active_minus1 = n - 1
         pps.num_ref_idx_l1_default_active_minus1 = n - 1
         pps.pps_slice_chroma_qp_offsets_present_flag = int(cs.slice_chroma_qp_offsets_present)
+    records = tool_records(cfg)
+    if records:     # dlvc's normative deep tools (core/syntax/tools_ext.py); none: plain HEVC
+        set_sps_tools(sps, records)
+        pps.slice_segment_header_extension_present_flag = 1
     return vps, sps, pps
+
+
+def tool_records(cfg):
+    """SPS extension records of the normative deep tools switched on in cfg."""
+    from ..tools import enabled_tools
+    return [t.load().sps_record(cfg)[0] for t in enabled_tools(cfg) if t.normative]

@@ -1,0 +1,120 @@
+"""dlvc's tool signalling in the parameter sets and slice headers (DESIGN.md Principle 7).
+
+SPS: with any normative dlvc tool on, sps_extension_present_flag = 1 and
+sps_extension_4bits = 1; the sps_extension_data_flag bits then hold
+
+    dlvc_tools_extension( ) {
+        dlvc_magic                      u(16)    0x444C ("DL")
+        dlvc_num_tools                  ue(v)
+        for( i = 0; i < dlvc_num_tools; i++ ) {
+            dlvc_tool_id[ i ]           ue(v)    (dlvc/tools registry)
+            dlvc_weights_sha256[ i ]    u(8) x 32
+            dlvc_tool_param_bytes[ i ]  ue(v)
+            dlvc_tool_param[ i ][ j ]   u(8) x dlvc_tool_param_bytes
+        }
+    }
+
+HEVC decoders ignore sps_extension_data_flag, so the parameter sets stay decodable; the
+CTU syntax of a tool that is on is not HEVC, so only dlvc-dec decodes such streams.
+With every tool off nothing here is written: the stream is plain HEVC.
+
+Slice header: the PPS sets slice_segment_header_extension_present_flag = 1 and each
+slice_segment_header_extension_data_byte string is, for the tools on in SPS order that
+have slice-level syntax, one byte each; CNN in-loop filter (tool 1):
+bit 7 slice_cnnlf_luma_flag, bit 6 slice_cnnlf_chroma_flag, bits 5..0 zero.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ..bitstream import BitReader, BitstreamError, BitWriter
+
+DLVC_MAGIC = 0x444C
+SPS_EXTENSION_4BITS_DLVC = 1
+
+
+@dataclass
+class ToolRecord:
+    tool_id: int
+    weights_sha256: bytes
+    params: bytes = b""
+
+
+def write_tools_extension(records) -> list[int]:
+    """The sps_extension_data_flag bits of dlvc_tools_extension()."""
+    w = BitWriter()
+    w.u(16, DLVC_MAGIC)
+    w.ue(len(records))
+    for rec in records:
+        w.ue(rec.tool_id)
+        assert len(rec.weights_sha256) == 32
+        for b in rec.weights_sha256:
+            w.u(8, b)
+        w.ue(len(rec.params))
+        for b in rec.params:
+            w.u(8, b)
+    w.u(1, 1)                      # a stop bit and zero padding, removed again below
+    while w.bit_count % 8:
+        w.u(1, 0)
+    data = w.getvalue()
+    bits = []
+    for byte in data:
+        bits.extend((byte >> (7 - i)) & 1 for i in range(8))
+    # drop BitWriter's zero padding and our stop bit: exactly the payload bits
+    while bits and bits[-1] == 0:
+        bits.pop()
+    bits.pop()
+    return bits
+
+
+def parse_tools_extension(bits) -> list[ToolRecord]:
+    """Parse sps_extension_data_flag bits; BitstreamError when they are not dlvc's."""
+    bits = list(bits) + [1]
+    while len(bits) % 8:
+        bits.append(0)
+    data = bytes(int("".join(map(str, bits[i:i + 8])), 2) for i in range(0, len(bits), 8))
+    r = BitReader(data)
+    try:
+        if r.u(16) != DLVC_MAGIC:
+            raise BitstreamError("SPS extension data is not a dlvc tools extension")
+        n = r.ue()
+        if n > 64:
+            raise BitstreamError(f"dlvc_num_tools {n} > 64")
+        out = []
+        for _ in range(n):
+            tid = r.ue()
+            sha = bytes(r.u(8) for _ in range(32))
+            k = r.ue()
+            if k > 255:
+                raise BitstreamError(f"dlvc_tool_param_bytes {k} > 255")
+            out.append(ToolRecord(tid, sha, bytes(r.u(8) for _ in range(k))))
+    except (IndexError, EOFError) as e:
+        raise BitstreamError(f"truncated dlvc tools extension ({e})") from None
+    return out
+
+
+def sps_tool_records(sps) -> list[ToolRecord]:
+    """The dlvc tools an SPS switches on ([] for a plain HEVC SPS)."""
+    if not (sps.sps_extension_present_flag and sps.sps_extension_4bits & SPS_EXTENSION_4BITS_DLVC):
+        return []
+    return parse_tools_extension(sps.sps_extension_data_flag)
+
+
+def set_sps_tools(sps, records) -> None:
+    """Write the records into an SPS (nothing when there are none)."""
+    if not records:
+        return
+    sps.sps_extension_present_flag = 1
+    sps.sps_extension_4bits = SPS_EXTENSION_4BITS_DLVC
+    sps.sps_extension_data_flag = write_tools_extension(records)
+
+
+def cnnlf_slice_byte(luma: int, chroma: int) -> bytes:
+    return bytes([(luma & 1) << 7 | (chroma & 1) << 6])
+
+
+def parse_cnnlf_slice_byte(ext: bytes, index: int = 0) -> tuple[int, int]:
+    if len(ext) <= index:
+        raise BitstreamError("slice header extension lacks the CNN loop filter's flags")
+    b = ext[index]
+    return (b >> 7) & 1, (b >> 6) & 1

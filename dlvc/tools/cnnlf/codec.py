@@ -1,0 +1,162 @@
+"""The CNN in-loop filter (dlvc tool 1) in the codec: the normative stage the decoder runs
+and the encoder's stage that also decides the flags.
+
+Normative process of a picture whose slice header switches the filter on for a component
+(core/syntax/tools_ext.py, core/tool_syntax.py): at the stage the SPS extension records
+(slot A: after deblocking, before SAO; slot B: after SAO; core/loopfilter.py), the network
+of infer.py chosen by ``select[intra slice, SliceQpY]`` filters the whole picture, and every
+CTB whose cnnlf_luma_flag (cnnlf_chroma_flag) is 1 takes the filtered luma (Cb and Cr)
+samples.  The filtered picture is computed only when some flag is 1.
+
+Tool parameters in the SPS record (one byte): 0 = slot A, 1 = slot B.
+"""
+from __future__ import annotations
+
+import os
+
+import numpy as np
+
+from ...core.cabac import ENTROPY_BITS, FRAC_BITS_SCALE, NEXT_STATE, init_contexts
+from ...core.syntax.tools_ext import ToolRecord
+from ...core.tool_syntax import CNNLF_CHROMA_CTX, CNNLF_LUMA_CTX, merge_filtered, new_cnnlf_flags
+from ...errors import DlvcError
+from .. import CNNLF
+from .infer import filter_planes, load_models
+
+SLOTS = ("A", "B")
+_loaded = {}
+
+
+class CnnLoopFilter:
+    """A weights file's models, loaded once per process and path."""
+
+    def __init__(self, path, threads=0):
+        self.path = path
+        self.sha256 = CNNLF.weights_sha256(path)
+        self.models, self.select = load_models(path)
+        self.threads = threads or (os.cpu_count() or 1)
+
+    @classmethod
+    def get(cls, path, threads=0):
+        key = (os.path.abspath(path), threads)
+        if key not in _loaded:
+            if not os.path.isfile(path):
+                raise DlvcError(f"CNN loop filter weights {path} not found")
+            _loaded[key] = cls(path, threads)
+        return _loaded[key]
+
+    def model_for(self, intra, qp):
+        return self.models[int(self.select[1 if intra else 0, min(max(qp, 0), 51)])]
+
+    def filter(self, planes, qp, intra):
+        return filter_planes(self.model_for(intra, qp), planes, qp, self.threads)
+
+
+def sps_record(cfg):
+    """The SPS extension record of the tool for an encoder configuration."""
+    flt = CnnLoopFilter.get(CNNLF.weights_path(cfg.CNNLFWeights), cfg.CNNLFThreads)
+    return ToolRecord(CNNLF.tool_id, flt.sha256, bytes([SLOTS.index(cfg.CNNLFSlot)])), flt
+
+
+def decoder_filter(record, extra_weights="", threads=0):
+    """The filter a stream's SPS record asks for; DlvcError when dlvc-dec lacks its weights."""
+    candidates = [CNNLF.weights_path()] + ([extra_weights] if extra_weights else [])
+    for path in candidates:
+        if os.path.isfile(path) and CNNLF.weights_sha256(path) == record.weights_sha256:
+            flt = CnnLoopFilter.get(path, threads)
+            slot = record.params[0] if record.params else 0
+            if slot > 1:
+                raise DlvcError(f"CNN loop filter stage {slot} in the SPS is not defined")
+            return flt, SLOTS[slot]
+    raise DlvcError(f"the stream's CNN loop filter weights (sha256 {record.weights_sha256.hex()[:16]}...) "
+                    f"are not the ones dlvc-dec holds; give them with --CNNLFWeights FILE")
+
+
+class DecoderStage:
+    """Normative stage: filter, then take the filtered samples of the flagged CTBs."""
+
+    def __init__(self, flt, slot, flags, qp, intra, ctb_log2):
+        self.flt, self.slot, self.flags, self.qp, self.intra, self.log2 = flt, slot, flags, qp, intra, ctb_log2
+
+    def __call__(self, planes):
+        if self.flags.any():
+            merge_filtered(planes, self.flt.filter(planes, self.qp, self.intra), self.flags, self.log2)
+
+
+# ------------------------------------------------------------------------------ encoder side
+
+def ctb_sse(org, rec, ctb_log2, ctbs_h, ctbs_w):
+    """Sum of squared differences per CTB, np.int64 [ctbs_h, ctbs_w]."""
+    size = 1 << ctb_log2
+    h, w = rec.shape
+    d = (org[:h, :w].astype(np.int64) - rec) ** 2
+    ph, pw = ctbs_h * size, ctbs_w * size
+    if (ph, pw) != (h, w):
+        d = np.pad(d, ((0, ph - h), (0, pw - w)))
+    return d.reshape(ctbs_h, size, ctbs_w, size).sum(axis=(1, 3))
+
+
+def decide_flags(gain, lam, ctx, ci_base):
+    """Greedy raster-order decision of one component's CTU flags by rate-distortion cost:
+    a flag is 1 when the distortion it saves exceeds lambda times the extra bits, with the
+    bits estimated from the adaptive contexts (ctxInc from the left and above decisions
+    already made).  Then the slice flag: on only if the CTU flags' total saving exceeds
+    lambda times all the flags' bits.  Returns (flags [h, w] int32, slice_on)."""
+    h, w = gain.shape
+    flags = np.zeros((h, w), np.int32)
+    ctx = ctx.copy()
+    saved, bits = 0.0, 0.0
+    scale = 1.0 / FRAC_BITS_SCALE
+    for ry in range(h):
+        for rx in range(w):
+            inc = (1 if rx > 0 and flags[ry, rx - 1] else 0) + (1 if ry > 0 and flags[ry - 1, rx] else 0)
+            s = int(ctx[ci_base + inc])
+            b0, b1 = ENTROPY_BITS[s ^ 0] * scale, ENTROPY_BITS[s ^ 1] * scale
+            f = 1 if gain[ry, rx] - lam * (b1 - b0) > 0 else 0
+            flags[ry, rx] = f
+            bits += b1 if f else b0
+            saved += gain[ry, rx] if f else 0.0
+            _update(ctx, ci_base + inc, f)
+    on = bool(flags.any()) and saved > lam * bits
+    return (flags if on else flags * 0), on
+
+
+def _update(ctx, ci, b):
+    s = int(ctx[ci])
+    ctx[ci] = NEXT_STATE[(s << 1) | ((s ^ b) & 1)]
+
+
+class EncoderStage:
+    """The encoder's stage: filter the picture, decide the CTU and slice flags by RD cost
+    (``lam``: the picture's lambda; chroma distortion weighted by w_cb, w_cr as HM does),
+    apply them as the decoder will.  After the call ``flags`` and ``slice_flags`` hold the
+    decisions to write."""
+
+    def __init__(self, flt, slot, org, qp, intra, ctb_log2, lam, w_cb, w_cr, init_type):
+        self.flt, self.slot, self.org, self.qp, self.intra = flt, slot, org, qp, intra
+        self.log2, self.lam, self.w_cb, self.w_cr, self.init_type = ctb_log2, lam, w_cb, w_cr, init_type
+        self.flags = None
+        self.slice_flags = (0, 0)
+        self.stats = {}
+
+    def __call__(self, planes):
+        h, w = planes[0].shape
+        size = 1 << self.log2
+        ch, cw = (h + size - 1) >> self.log2, (w + size - 1) >> self.log2
+        filtered = self.flt.filter(planes, self.qp, self.intra)
+        org = self.org
+        gain_y = (ctb_sse(org[0], planes[0], self.log2, ch, cw) - ctb_sse(org[0], filtered[0], self.log2, ch, cw))
+        gain_c = np.zeros((ch, cw), np.float64)
+        for c, wt in ((1, self.w_cb), (2, self.w_cr)):
+            gain_c += wt * (ctb_sse(org[c], planes[c], self.log2 - 1, ch, cw)
+                            - ctb_sse(org[c], filtered[c], self.log2 - 1, ch, cw))
+        ctx = init_contexts(self.init_type, self.qp)
+        fy, on_y = decide_flags(gain_y.astype(np.float64), self.lam, ctx, CNNLF_LUMA_CTX)
+        fc, on_c = decide_flags(gain_c, self.lam, ctx, CNNLF_CHROMA_CTX)
+        self.flags = new_cnnlf_flags(ch, cw)
+        self.flags[:, :, 0] = fy
+        self.flags[:, :, 1] = fc
+        self.slice_flags = (int(on_y), int(on_c))
+        self.stats = {"luma_on": int(fy.sum()), "chroma_on": int(fc.sum()), "ctbs": ch * cw,
+                      "gain_y": float((gain_y * fy).sum()), "gain_c": float((gain_c * fc).sum())}
+        merge_filtered(planes, filtered, self.flags, self.log2)

@@ -1,0 +1,195 @@
+"""Bit-exact integer inference of the CNN in-loop filter (DESIGN.md Principle 6).
+
+The network (one per model; a weights file holds several, chosen by slice type and QP)
+------------------------------------------------------------------------------------
+Input, at half the luma resolution (4:2:0), 7 integer planes:
+
+    Y[0::2, 0::2] - 128, Y[0::2, 1::2] - 128, Y[1::2, 0::2] - 128, Y[1::2, 1::2] - 128,
+    Cb - 128, Cr - 128, (QP - 32) * 4                      (all in [-128, 127])
+
+then L 3x3 convolutions (zero padding, stride 1).  Layer l has int8 weights W_l
+[Cout, Cin, 3, 3], int32 biases B_l [Cout] and per-output-channel shifts S_l [Cout] >= 1;
+the rounding offset 2^(S-1) is folded into B.  With ``acc = conv(a, W_l) + B_l``:
+
+    hidden layers:  a' = Clip3(0, 255, acc >> S_l)          (ReLU and 8-bit activations)
+    last layer:     r  = acc >> S_l   (6 channels: the residual of the 4 luma phases, Cb, Cr)
+    output:         Clip3(0, 255, sample + r)
+
+``>>`` is the arithmetic shift (floor division by 2^S).  Everything is an integer.
+
+Why the float32 evaluation is exact
+-----------------------------------
+Every input of a layer is an integer of magnitude <= 255 (<= 128 for the first layer) and
+every weight <= 127, so every product is an exact integer and every partial sum of a
+convolution, in any order, is bounded by ``bound = sum |W| * amax + |B|`` of its output
+channel.  ``check_bounds`` refuses a model for which any bound reaches 2^24, so every
+partial sum is an integer below 2^24 and float32 represents it exactly: additions and
+fused multiply-adds are exact whatever the summation order, blocking or thread count the
+convolution library picks (direct or GEMM convolution; no transform-domain algorithm is
+used by torch's CPU conv2d for these shapes).  The shift is a multiplication by 2^-S
+(exact) and a floor.  ``infer_reference`` recomputes all of it with NumPy int64 sums, tap
+by tap, and the tests demand identical output (and for 1 and 2 torch threads).
+"""
+from __future__ import annotations
+
+import numpy as np
+
+EXACT_LIMIT = 1 << 24          # float32 holds every integer below this exactly
+N_IN = 7
+N_OUT = 6
+QP_PLANE_SCALE = 4
+QP_PLANE_OFFSET = 32
+
+
+class IntModel:
+    """One integer network: lists of int8 weights, int32 biases, int32 shifts per layer."""
+
+    def __init__(self, weights, biases, shifts):
+        self.weights = [np.asarray(w, np.int8) for w in weights]
+        self.biases = [np.asarray(b, np.int64) for b in biases]
+        self.shifts = [np.asarray(s, np.int64) for s in shifts]
+        assert self.weights[0].shape[1] == N_IN and self.weights[-1].shape[0] == N_OUT
+        check_bounds(self)
+        self._torch = None
+
+    @property
+    def layers(self):
+        return len(self.weights)
+
+    def torch_params(self):
+        """(weights, biases, scales) as float32 torch tensors, made once."""
+        if self._torch is None:
+            import torch
+            ws = [torch.from_numpy(w.astype(np.float32)).contiguous(memory_format=torch.channels_last)
+                  for w in self.weights]
+            bs = [torch.from_numpy(b.astype(np.float32)) for b in self.biases]
+            sc = [torch.from_numpy(np.ldexp(np.ones(len(s), np.float32), -s.astype(np.int32))).view(1, -1, 1, 1)
+                  for s in self.shifts]
+            self._torch = (ws, bs, sc)
+        return self._torch
+
+
+def layer_bounds(model):
+    """Largest possible |partial sum| per layer and output channel (see the module doc)."""
+    out = []
+    for i, (w, b) in enumerate(zip(model.weights, model.biases)):
+        amax = 128 if i == 0 else 255
+        out.append(np.abs(w.astype(np.int64)).reshape(w.shape[0], -1).sum(1) * amax + np.abs(b))
+    return out
+
+
+def check_bounds(model):
+    for i, (bound, s) in enumerate(zip(layer_bounds(model), model.shifts)):
+        if np.any(bound >= EXACT_LIMIT):
+            raise ValueError(f"CNN filter layer {i}: partial sums up to {int(bound.max())} are not "
+                             f"exact in float32 (limit {EXACT_LIMIT})")
+        if np.any(s < 1) or np.any(s > 30):
+            raise ValueError(f"CNN filter layer {i}: shift out of range 1..30")
+
+
+def make_input(planes, qp):
+    """The 7 input planes, np.int32 [7, H/2, W/2] (planes: Y, Cb, Cr of even size)."""
+    y, cb, cr = planes
+    h2, w2 = cb.shape
+    x = np.empty((N_IN, h2, w2), np.int32)
+    x[0] = y[0::2, 0::2]
+    x[1] = y[0::2, 1::2]
+    x[2] = y[1::2, 0::2]
+    x[3] = y[1::2, 1::2]
+    x[4] = cb
+    x[5] = cr
+    x[:6] -= 128
+    x[6] = (qp - QP_PLANE_OFFSET) * QP_PLANE_SCALE
+    return x
+
+
+def split_output(planes, r):
+    """Add the residual r [6, H/2, W/2] (int) to the planes; returns new clipped int16 planes."""
+    y, cb, cr = planes
+    oy = y.astype(np.int32)
+    oy[0::2, 0::2] += r[0]
+    oy[0::2, 1::2] += r[1]
+    oy[1::2, 0::2] += r[2]
+    oy[1::2, 1::2] += r[3]
+    ocb = cb.astype(np.int32) + r[4]
+    ocr = cr.astype(np.int32) + r[5]
+    return tuple(np.clip(p, 0, 255).astype(np.int16) for p in (oy, ocb, ocr))
+
+
+def infer_residual(model, x, threads=0):
+    """The network's integer residual r [6, H/2, W/2] (np.int32) for input x [7, H/2, W/2],
+    evaluated with torch in float32 (exact, see the module doc)."""
+    import torch
+    if threads:
+        torch.set_num_threads(threads)
+    ws, bs, sc = model.torch_params()
+    with torch.inference_mode():
+        a = torch.from_numpy(x.astype(np.float32))[None].contiguous(memory_format=torch.channels_last)
+        last = len(ws) - 1
+        for i in range(len(ws)):
+            a = torch.nn.functional.conv2d(a, ws[i], bs[i], padding=1)
+            a = torch.floor(a * sc[i])
+            if i < last:
+                a = torch.clamp_(a, 0.0, 255.0)
+        return a[0].to(torch.int32).numpy()
+
+
+def infer_residual_reference(model, x):
+    """Slow reference of ``infer_residual``: NumPy int64, one 3x3 tap at a time."""
+    a = x.astype(np.int64)
+    last = model.layers - 1
+    for i, (w, b, s) in enumerate(zip(model.weights, model.biases, model.shifts)):
+        cout, cin = w.shape[:2]
+        h, wd = a.shape[1:]
+        p = np.zeros((cin, h + 2, wd + 2), np.int64)
+        p[:, 1:-1, 1:-1] = a
+        acc = np.zeros((cout, h, wd), np.int64)
+        acc += b[:, None, None]
+        w64 = w.astype(np.int64)
+        for ky in range(3):
+            for kx in range(3):
+                tap = p[:, ky:ky + h, kx:kx + wd]            # [cin, h, w]
+                acc += np.tensordot(w64[:, :, ky, kx], tap, axes=(1, 0))
+        a = acc >> s[:, None, None]
+        if i < last:
+            a = np.clip(a, 0, 255)
+    return a.astype(np.int32)
+
+
+def filter_planes(model, planes, qp, threads=0, reference=False):
+    """The filtered picture (new int16 planes) for a decoded picture and its QP."""
+    x = make_input(planes, qp)
+    r = infer_residual_reference(model, x) if reference else infer_residual(model, x, threads)
+    return split_output(planes, r)
+
+
+# --------------------------------------------------------------------------- weights files
+
+def load_models(path):
+    """(models, select) from a weights .npz: ``select`` [2, 52] gives the model index for
+    (intra slice?, QP)."""
+    with np.load(path, allow_pickle=False) as z:
+        n = int(z["num_models"])
+        models = []
+        for m in range(n):
+            L = int(z[f"m{m}_layers"])
+            models.append(IntModel([z[f"m{m}_w{l}"] for l in range(L)], [z[f"m{m}_b{l}"] for l in range(L)],
+                                   [z[f"m{m}_s{l}"] for l in range(L)]))
+        select = np.asarray(z["select"], np.int64)
+    if select.shape != (2, 52) or select.min() < 0 or select.max() >= n:
+        raise ValueError("bad model selection table in CNN filter weights")
+    return models, select
+
+
+def save_models(path, models, select, extra=None):
+    d = {"num_models": np.int32(len(models)), "select": np.asarray(select, np.int32)}
+    for m, model in enumerate(models):
+        d[f"m{m}_layers"] = np.int32(model.layers)
+        for l in range(model.layers):
+            d[f"m{m}_w{l}"] = model.weights[l].astype(np.int8)
+            d[f"m{m}_b{l}"] = model.biases[l].astype(np.int32)
+            d[f"m{m}_s{l}"] = model.shifts[l].astype(np.int8)
+    if extra:
+        d.update(extra)
+    with open(path, "wb") as f:
+        np.savez_compressed(f, **d)

@@ -1,0 +1,101 @@
+"""The CNN in-loop filter's float model (training only) and its quantisation to the
+integer model of infer.py.
+
+The float model works in units where an input sample s is (s - 128) / 128 and an output
+residual r (float) is r * 128 samples.  Quantisation-aware training (``qat``) rounds the
+weights, biases and activations as the integer model does (straight-through gradients), so
+``quantise`` gives an integer model whose output matches the float model's QAT forward up
+to the float rounding of its sums.
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import torch
+from torch import nn
+
+from .infer import EXACT_LIMIT, N_IN, N_OUT, IntModel
+
+E_IN = 7            # input: integer = float * 2^7
+E_OUT = 7           # residual: samples = float * 2^7
+
+
+def _ste_round(x):
+    return x + (torch.floor(x + 0.5) - x).detach()
+
+
+class FloatNet(nn.Module):
+    def __init__(self, channels=32, layers=6):
+        super().__init__()
+        ch = [N_IN] + [channels] * (layers - 1) + [N_OUT]
+        self.convs = nn.ModuleList(nn.Conv2d(ch[i], ch[i + 1], 3, padding=1) for i in range(layers))
+        nn.init.zeros_(self.convs[-1].weight)
+        nn.init.zeros_(self.convs[-1].bias)
+        self.act_exp = None          # per hidden layer activation exponents e_l (QAT)
+
+    def weight_exps(self, i):
+        """Per-output-channel weight exponents q_c of layer i (as quantise chooses them)."""
+        w = self.convs[i].weight.detach()
+        m = w.abs().reshape(w.shape[0], -1).amax(1).clamp_min(1e-8)
+        q = torch.floor(torch.log2(127.0 / m)).clamp(-8, 14)
+        e_in = E_IN if i == 0 else self.act_exp[i - 1]
+        e_out = E_OUT if i == len(self.convs) - 1 else self.act_exp[i]
+        return torch.maximum(q, torch.full_like(q, 1 + e_out - e_in))
+
+    def forward(self, x, qat=False):
+        last = len(self.convs) - 1
+        for i, conv in enumerate(self.convs):
+            w, b = conv.weight, conv.bias
+            if qat:
+                q = self.weight_exps(i)
+                e_in = E_IN if i == 0 else self.act_exp[i - 1]
+                sw = (2.0 ** q).view(-1, 1, 1, 1)
+                w = torch.clamp(_ste_round(w * sw), -127, 127) / sw
+                sb = 2.0 ** (q + e_in)
+                b = _ste_round(b * sb) / sb
+            x = nn.functional.conv2d(x, w, b, padding=1)
+            if i < last:
+                x = torch.relu(x)
+                if qat:
+                    se = 2.0 ** self.act_exp[i]
+                    x = torch.clamp(_ste_round(x * se), 0, 255) / se
+        return x
+
+    @torch.no_grad()
+    def calibrate(self, x, pct=0.9999):
+        """Activation exponents e_l from a calibration batch: the largest e with
+        2^e * (pct quantile of the activations) <= 255."""
+        exps = []
+        last = len(self.convs) - 1
+        for i, conv in enumerate(self.convs[:last]):
+            x = torch.relu(conv(x))
+            flat = x.flatten()
+            if flat.numel() > 1_000_000:
+                flat = flat[torch.randperm(flat.numel())[:1_000_000]]
+            m = float(torch.quantile(flat, pct)) if flat.numel() else 1.0
+            exps.append(int(min(max(math.floor(math.log2(255.0 / max(m, 1e-6))), 0), 14)))
+        self.act_exp = exps
+        return exps
+
+
+def quantise(net: FloatNet) -> IntModel:
+    """The integer model of a (QAT-calibrated) float model."""
+    assert net.act_exp is not None, "calibrate first"
+    ws, bs, ss = [], [], []
+    last = len(net.convs) - 1
+    for i, conv in enumerate(net.convs):
+        q = net.weight_exps(i).double()
+        e_in = E_IN if i == 0 else net.act_exp[i - 1]
+        e_out = E_OUT if i == last else net.act_exp[i]
+        w = conv.weight.detach().double()
+        wi = torch.clamp(torch.floor(w * (2.0 ** q).view(-1, 1, 1, 1) + 0.5), -127, 127)
+        s = (q + e_in - e_out).long()
+        bi = torch.floor(conv.bias.detach().double() * 2.0 ** (q + e_in) + 0.5) + 2.0 ** (s.double() - 1)
+        amax = 128 if i == 0 else 255
+        bound = wi.abs().reshape(wi.shape[0], -1).sum(1) * amax
+        bi = torch.clamp(bi, -(EXACT_LIMIT - 1 - bound), EXACT_LIMIT - 1 - bound)
+        ws.append(wi.numpy().astype(np.int8))
+        bs.append(bi.numpy().astype(np.int64))
+        ss.append(s.numpy().astype(np.int64))
+    return IntModel(ws, bs, ss)

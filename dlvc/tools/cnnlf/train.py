@@ -1,0 +1,404 @@
+"""``dlvc-train cnnlf``: training pairs from dlvc itself, CPU training, quantisation, weights.
+
+    dlvc-train cnnlf --minutes 30 --data ../training -o dlvc/tools/cnnlf/weights/cnnlf
+
+1. Data (cached in --work, reused when the same job list is asked again): crops of the
+   ../shared/training images (never the test sequences) coded all-intra, and short clips
+   (World's frames; crops of large training images panned by a few pixels per frame) coded
+   with cfg/lowdelay.cfg (low-delay P), each at QPs 22, 27, 32, 37, with the filter off.
+   The encoder's own pictures are captured at both filter stages (slot A: deblocked, before
+   SAO; slot B: after SAO) next to the original and the slice's QP and type.  A few images
+   and the last frames of World are held out for validation.
+2. Training (float, Adam, random 64x64 patches from both stages so one model serves either
+   slot): a shared model over all QPs (the QP is an input plane), then one fine-tuned copy
+   per QP band (--bands), each ending with quantisation-aware training.
+3. Quantisation to the integer model (infer.py, exact by construction), validation of the
+   *integer* model on the held-out pictures (PSNR gain of the whole-picture filter, no CTU
+   flags), and ``<out>.npz`` + ``<out>.json`` (the record: command, data, steps, seed,
+   times, validation gain, sha256).
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import os
+import re
+import sys
+import time
+from concurrent.futures import ProcessPoolExecutor
+
+import numpy as np
+
+QPS = (22, 27, 32, 37)
+VAL_IMAGES = ("Chelsea", "Tower", "Coins")
+CROP = 256
+_NAME = re.compile(r"^([A-Za-z]+)_(\d+)x(\d+)(?:_(\d+))?\.yuv$")
+
+
+# ------------------------------------------------------------------------------ data
+
+def _read_i420(path, w, h):
+    n = w * h * 3 // 2
+    raw = np.fromfile(path, np.uint8)
+    frames = []
+    for k in range(len(raw) // n):
+        f = raw[k * n:(k + 1) * n]
+        y = f[:w * h].reshape(h, w)
+        u = f[w * h:w * h + (w // 2) * (h // 2)].reshape(h // 2, w // 2)
+        v = f[w * h + (w // 2) * (h // 2):].reshape(h // 2, w // 2)
+        frames.append((y, u, v))
+    return frames
+
+
+def _crop(frame, x, y, s=CROP):
+    Y, U, V = frame
+    x, y = x & ~1, y & ~1
+    return (Y[y:y + s, x:x + s].copy(), U[y // 2:(y + s) // 2, x // 2:(x + s) // 2].copy(),
+            V[y // 2:(y + s) // 2, x // 2:(x + s) // 2].copy())
+
+
+def find_data(data_dir=None):
+    here = os.path.dirname(os.path.abspath(__file__))
+    repo = os.path.dirname(os.path.dirname(os.path.dirname(here)))
+    cands = [data_dir] if data_dir else [os.path.join(repo, "..", "shared", "training"),
+                                         os.path.join(repo, "..", "training")]
+    for d in cands:
+        if d and os.path.isdir(d) and any(_NAME.match(f) for f in os.listdir(d)):
+            return os.path.abspath(d)
+    from ...errors import DlvcError
+    raise DlvcError(f"no training pictures in {', '.join(c for c in cands if c)} "
+                    f"(make them with ../shared/training/make_training.py --out DIR)")
+
+
+def source_clips(data_dir):
+    """{name: (kind, frames)}: kind 'ai' (one crop per frame, coded all-intra) or 'ldp'."""
+    images, clips = {}, {}
+    for f in sorted(os.listdir(data_dir)):
+        m = _NAME.match(f)
+        if not m:
+            continue
+        name, w, h, fps = m.group(1), int(m.group(2)), int(m.group(3)), m.group(4)
+        w2, h2 = w & ~1, h & ~1
+        frames = _read_i420(os.path.join(data_dir, f), w, h)
+        if w2 != w or h2 != h:
+            pass
+        if fps:
+            clips[name] = frames
+        else:
+            images[name] = frames[0]
+    out = {}
+    train_crops, val_crops = [], []
+    for name, fr in images.items():
+        h, w = fr[0].shape
+        s = min(CROP, h & ~7, w & ~7)
+        if s < CROP:
+            continue
+        pos = [((w - s) // 2, (h - s) // 2)]
+        if w >= 2 * s and h >= 2 * s:
+            pos.append((w // 4 - s // 2, h // 4 - s // 2))
+        crops = [_crop(fr, x, y, s) for x, y in pos]
+        (val_crops if name in VAL_IMAGES else train_crops).extend(crops)
+    out["ai_train"] = ("ai", train_crops)
+    out["ai_val"] = ("ai", val_crops)
+    if "World" in clips:
+        wf = clips["World"]
+        out["ldp_world"] = ("ldp", [_crop(f, 112, 8) for f in wf[:9]])
+        out["ldp_world_val"] = ("ldp", [_crop(f, 112, 8) for f in wf[20:29]])
+    for name, (dx, dy) in (("Ruins", (3, 1)), ("Zidane", (-2, 1)), ("Face", (1, -2))):
+        if name in images:
+            fr = images[name]
+            h, w = fr[0].shape
+            x0, y0 = w // 2 - CROP // 2, h // 2 - CROP // 2
+            out[f"ldp_{name.lower()}"] = ("ldp", [_crop(fr, x0 + k * dx, y0 + k * dy) for k in range(9)])
+    return out
+
+
+def _encode_job(job):
+    """One (clip, QP) encode with dlvc in this process; returns the captured pictures."""
+    name, kind, frames, qp, tmp = job
+    os.environ.setdefault("NUMBA_CACHE_DIR", os.path.join(os.getcwd(), ".dlvc-cache", "numba"))
+    from ...config import ENCODER, load_cfg_files, make_config
+    from ...encoder.encoder import PictureEncoder, encode_structure, nal_type_for
+    from ...io import Frame, VideoReader, write_yuv
+    repo = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
+    h, w = frames[0][0].shape
+    src = os.path.join(tmp, f"{name}_{qp}.yuv")
+    write_yuv(src, [Frame(*f) for f in frames], w, h)
+    cfg_file = os.path.join(repo, "cfg", "intra.cfg" if kind == "ai" else "lowdelay.cfg")
+    values = load_cfg_files([cfg_file])
+    values.update(InputFile=src, SourceWidth=w, SourceHeight=h, FrameRate=30.0, FramesToBeEncoded=len(frames),
+                  QP=qp, BitstreamFile=os.path.join(tmp, f"{name}_{qp}.bin"), ReconFile="", Verbose=0,
+                  SEIDecodedPictureHash=0, Threads=1, CNNLoopFilter=False)
+    cfg = make_config(ENCODER, **values)
+    pics = []
+
+    class Capture:
+        def __init__(self, slot, rec):
+            self.slot, self.rec = slot, rec
+
+        def __call__(self, planes):
+            self.rec[self.slot] = tuple(p.astype(np.uint8) for p in planes)
+
+    def stages(org, q, slice_type):
+        rec = {"org": tuple(np.asarray(p, np.uint8) for p in org), "qp": int(q), "intra": int(slice_type == 2)}
+        pics.append(rec)
+        return [Capture("A", rec), Capture("B", rec)]
+
+    if kind == "ai":
+        enc = PictureEncoder(cfg)
+        enc.extra_stages = stages
+        qpi = max(0, min(51, cfg.QP + cfg.IntraQPOffset))
+        for i, f in enumerate(frames):
+            enc.encode(Frame(*f), i, nal_type_for(cfg, i), qpi)
+    else:
+        with VideoReader(src, w, h, 30) as reader:
+            encode_structure(cfg, reader, len(frames), cfg.BitstreamFile, None, lambda *a: None, extra_stages=stages)
+    os.remove(src)
+    return name, qp, pics
+
+
+def make_data(data_dir, work, jobs=2, log=print):
+    """Encode every (clip, QP) once; cache the captured pictures in work/<clip>_<qp>.npz."""
+    os.makedirs(work, exist_ok=True)
+    clips = source_clips(data_dir)
+    todo = []
+    for name, (kind, frames) in clips.items():
+        for qp in QPS:
+            if not os.path.exists(os.path.join(work, f"{name}_{qp}.npz")):
+                todo.append((name, kind, frames, qp, work))
+    # longest first
+    todo.sort(key=lambda j: -len(j[2]) * (4 if j[1] == "ai" else 1))
+    t0 = time.time()
+    if todo:
+        log(f"cnnlf: encoding {len(todo)} (clip, QP) jobs with dlvc in {jobs} processes")
+        with ProcessPoolExecutor(jobs) as pool:
+            for name, qp, pics in pool.map(_encode_job, todo):
+                _save_pics(os.path.join(work, f"{name}_{qp}.npz"), pics)
+                log(f"  {name} QP {qp}: {len(pics)} pictures ({time.time() - t0:.0f} s)")
+    return {name: {qp: _load_pics(os.path.join(work, f"{name}_{qp}.npz")) for qp in QPS} for name in clips}
+
+
+def _save_pics(path, pics):
+    d = {}
+    for i, p in enumerate(pics):
+        for k in ("org", "A", "B"):
+            for c in range(3):
+                d[f"{i}_{k}{c}"] = p[k][c]
+        d[f"{i}_qp"] = np.int32(p["qp"])
+        d[f"{i}_intra"] = np.int32(p["intra"])
+    d["n"] = np.int32(len(pics))
+    tmp = path + ".part"
+    with open(tmp, "wb") as f:
+        np.savez(f, **d)
+    os.replace(tmp, path)
+
+
+def _load_pics(path):
+    with np.load(path) as z:
+        out = []
+        for i in range(int(z["n"])):
+            out.append({k: tuple(z[f"{i}_{k}{c}"] for c in range(3)) for k in ("org", "A", "B")}
+                       | {"qp": int(z[f"{i}_qp"]), "intra": int(z[f"{i}_intra"])})
+    return out
+
+
+# ------------------------------------------------------------------------------ training
+
+def _to_input(planes, qp):
+    """Float network input [7, H/2, W/2] in the float model's units (model.py)."""
+    from .infer import make_input
+    return make_input(tuple(p.astype(np.int32) for p in planes), qp).astype(np.float32) / 128.0
+
+
+def _to_target(org, rec):
+    """Residual target (org - rec) in float units, [6, H/2, W/2]."""
+    from .infer import make_input
+    d = make_input(tuple(o.astype(np.int32) for o in org), 32)[:6] - make_input(tuple(r.astype(np.int32) for r in rec), 32)[:6]
+    return d.astype(np.float32) / 128.0
+
+
+class Patches:
+    """Random 64x64 (luma) patches from the training pictures; both stages as inputs."""
+
+    def __init__(self, pics, rng, size=64):
+        self.rng, self.half = rng, size // 2
+        self.x, self.t, self.qp = [], [], []
+        for p in pics:
+            for slot in ("A", "B"):
+                self.x.append(_to_input(p[slot], p["qp"]))
+                self.t.append(_to_target(p["org"], p[slot]))
+                self.qp.append(p["qp"])
+        self.qp = np.array(self.qp)
+
+    def batch(self, n, idx=None):
+        import torch
+        idx = self.rng.choice(idx if idx is not None else len(self.x), n)
+        xs, ts = [], []
+        s = self.half
+        for i in idx:
+            x, t = self.x[i], self.t[i]
+            _, h, w = x.shape
+            y0, x0 = self.rng.integers(0, h - s + 1), self.rng.integers(0, w - s + 1)
+            xs.append(x[:, y0:y0 + s, x0:x0 + s])
+            ts.append(t[:, y0:y0 + s, x0:x0 + s])
+        return torch.from_numpy(np.stack(xs)), torch.from_numpy(np.stack(ts))
+
+
+def _loss(net, x, t, qat):
+    r = net(x, qat=qat)
+    d = (r - t) ** 2
+    return d.mean()
+
+
+def _train_phase(net, patches, idx, seconds, lr, batch, qat_frac, log, tag, steps_cap=0):
+    import torch
+    opt = torch.optim.Adam(net.parameters(), lr=lr)
+    t0 = time.time()
+    step = 0
+    qat = False
+    ema = None
+    while True:
+        el = time.time() - t0
+        frac = el / seconds if seconds > 0 else step / max(steps_cap, 1)
+        if frac >= 1.0 or (steps_cap and step >= steps_cap):
+            break
+        if not qat and frac >= 1.0 - qat_frac:
+            xb, _ = patches.batch(64, idx)
+            net.calibrate(xb)
+            qat = True
+            log(f"  [{tag}] step {step}: quantisation-aware training, activation exponents {net.act_exp}")
+        for g in opt.param_groups:
+            g["lr"] = lr * (0.02 + 0.98 * 0.5 * (1 + math.cos(math.pi * min(frac, 1.0))))
+        x, t = patches.batch(batch, idx)
+        loss = _loss(net, x, t, qat)
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        ema = float(loss) if ema is None else 0.98 * ema + 0.02 * float(loss)
+        step += 1
+        if step % 200 == 0:
+            log(f"  [{tag}] step {step} {el:.0f}s loss {ema * 128 * 128:.3f} (sample^2)")
+    if not qat:
+        xb, _ = patches.batch(64, idx)
+        net.calibrate(xb)
+    return step
+
+
+def _psnr(a, b):
+    m = np.mean((a.astype(np.float64) - b) ** 2)
+    return 10 * math.log10(255 * 255 / max(m, 1e-10))
+
+
+def validate(models, select, val_pics):
+    """PSNR gain (dB) of the integer filter over whole pictures, per QP and component."""
+    from .infer import filter_planes
+    rows = {}
+    for p in val_pics:
+        for slot in ("A", "B"):
+            m = models[int(select[p["intra"] and 1 or 0, p["qp"]])]
+            out = filter_planes(m, tuple(x.astype(np.int16) for x in p[slot]), p["qp"], threads=0)
+            key = f"{'I' if p['intra'] else 'P'}_qp{p['qp']}_{slot}"
+            g = [_psnr(o, f) - _psnr(o, r) for o, f, r in zip(p["org"], out, p[slot])]
+            rows.setdefault(key, []).append(g)
+    return {k: [round(float(x), 4) for x in np.mean(v, axis=0)] for k, v in sorted(rows.items())}
+
+
+def train(out, minutes=30.0, data_dir=None, work=None, seed=0, channels=32, layers=6, bands=(27, 32),
+          batch=16, lr=1e-3, threads=0, jobs=2, steps=0, log=print):
+    import torch
+    from .infer import save_models
+    from .model import FloatNet, quantise
+    threads = threads or os.cpu_count() or 1
+    torch.set_num_threads(threads)
+    torch.manual_seed(seed)
+    rng = np.random.default_rng(seed)
+    data_dir = find_data(data_dir)
+    work = work or os.path.join(os.getcwd(), ".dlvc-cache", "cnnlf-data")
+    t_data = time.time()
+    data = make_data(data_dir, work, jobs, log)
+    t_data = time.time() - t_data
+    train_pics = [p for n, d in data.items() if not n.endswith("val") for q in QPS for p in d[q]]
+    val_pics = [p for n, d in data.items() if n.endswith("val") for q in QPS for p in d[q]]
+    log(f"cnnlf: {len(train_pics)} training pictures, {len(val_pics)} validation pictures "
+        f"(data {t_data:.0f} s)")
+    patches = Patches(train_pics, rng)
+    # QP bands over the slice QPs: band k holds QP <= bands[k] (the last: the rest)
+    edges = list(bands) + [51]
+    band_of = np.array([next(k for k, e in enumerate(edges) if q <= e) for q in range(52)])
+    seconds = minutes * 60.0
+    t0 = time.time()
+    shared = FloatNet(channels, layers)
+    share_frac = 0.5 if len(edges) > 1 else 1.0
+    n_shared = _train_phase(shared, patches, None, seconds * share_frac, lr, batch, 0.0 if len(edges) > 1 else 0.25,
+                            log, "shared", steps_cap=steps)
+    models, steps_done = [], {"shared": n_shared}
+    if len(edges) == 1:
+        models.append(quantise(shared))
+    else:
+        for k in range(len(edges)):
+            idx = np.nonzero(band_of[patches.qp] == k)[0]
+            net = FloatNet(channels, layers)
+            net.load_state_dict(shared.state_dict())
+            remaining = seconds - (time.time() - t0)
+            n = _train_phase(net, patches, idx, remaining / (len(edges) - k), lr * 0.3, batch, 0.4, log, f"band{k}",
+                             steps_cap=steps)
+            steps_done[f"band{k}"] = n
+            models.append(quantise(net))
+    select = np.stack([band_of, band_of]).astype(np.int32)
+    os.makedirs(os.path.dirname(os.path.abspath(out)) or ".", exist_ok=True)
+    save_models(out + ".npz", models, select)
+    val = validate(models, select, val_pics)
+    from .infer import load_models
+    load_models(out + ".npz")            # checks the bounds again
+    with open(out + ".npz", "rb") as f:
+        sha = hashlib.sha256(f.read()).hexdigest()
+    record = {
+        "command": "dlvc-train " + " ".join(sys.argv[1:]) if sys.argv and "dlvc-train" in sys.argv[0] else None,
+        "tool": "cnnlf (dlvc tool 1)", "weights": os.path.basename(out) + ".npz", "sha256": sha,
+        "seed": seed, "minutes": minutes, "train_seconds": round(time.time() - t0, 1),
+        "data_seconds": round(t_data, 1), "torch": torch.__version__, "threads": threads,
+        "network": {"channels": channels, "layers": layers, "inputs": 7, "outputs": 6,
+                    "patch": 64, "batch": batch, "lr": lr},
+        "bands": {"qp_upper_bounds": edges, "select_intra_and_inter": "same model per band"},
+        "steps": steps_done,
+        "data": {"dir": data_dir, "qps": list(QPS), "crop": CROP, "validation_images": list(VAL_IMAGES),
+                 "clips": {n: {"kind": "all-intra" if n.startswith("ai") else "low-delay P (cfg/lowdelay.cfg)",
+                               "pictures": sum(len(d[q]) for q in QPS)} for n, d in data.items()},
+                 "stages": "both slot A (deblocked) and slot B (after SAO) pictures as inputs",
+                 "encoder": "dlvc, filter off, cfg/intra.cfg and cfg/lowdelay.cfg"},
+        "validation_psnr_gain_db": {"key": "slice type_QP_slot: [Y, Cb, Cr] dB, whole-picture filter, no flags",
+                                    **val},
+    }
+    with open(out + ".json", "w") as f:
+        json.dump(record, f, indent=1)
+    log(f"cnnlf: wrote {out}.npz (sha256 {sha[:16]}...) and {out}.json")
+    return record
+
+
+def add_subparsers(sub):
+    p = sub.add_parser("cnnlf", help="train the CNN in-loop filter (dlvc tool 1) on pairs dlvc codes itself")
+    p.add_argument("--minutes", type=float, default=30.0, help="training time budget (data generation not counted)")
+    p.add_argument("--steps", type=int, default=0, help="cap on steps per phase (0: until --minutes)")
+    p.add_argument("--data", default=None, help="training pictures (default ../shared/training, ../training)")
+    p.add_argument("--work", default=None, help="cache of the coded training pairs (default .dlvc-cache/cnnlf-data)")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--channels", type=int, default=32)
+    p.add_argument("--layers", type=int, default=6)
+    p.add_argument("--bands", default="27,32", help="QP band upper bounds, comma separated ('' for one model)")
+    p.add_argument("--batch", type=int, default=16)
+    p.add_argument("--lr", type=float, default=1e-3)
+    p.add_argument("--threads", type=int, default=0, help="torch threads (0: one per core)")
+    p.add_argument("--jobs", type=int, default=2, help="encoder processes for the data")
+    p.add_argument("-o", "--out", default=None, help="output path without extension "
+                   "(default: the shipped dlvc/tools/cnnlf/weights/cnnlf)")
+    p.set_defaults(func=_run)
+
+
+def _run(args):
+    out = args.out or os.path.join(os.path.dirname(os.path.abspath(__file__)), "weights", "cnnlf")
+    bands = tuple(int(b) for b in args.bands.split(",") if b.strip())
+    train(out, minutes=args.minutes, data_dir=args.data, work=args.work, seed=args.seed, channels=args.channels,
+          layers=args.layers, bands=bands, batch=args.batch, lr=args.lr, threads=args.threads, jobs=args.jobs,
+          steps=args.steps, log=lambda s: print(s, flush=True))
+    return 0

@@ -1,0 +1,27 @@
+"""The deep tools' cfg keys, in the form of dlvc/config.py's option table (no torch here;
+the same scheme as dlvc/learned/options.py)."""
+
+
+def _o(name, type, default, help, **kw):
+    return dict(name=name, type=type, default=default, help=help, **kw)
+
+
+ENCODER_ITEMS = (
+    "Deep coding tools",
+    _o("CNNLoopFilter", bool, False, "dlvc tool 1: CNN in-loop filter (dlvc/tools/cnnlf) with per-CTU "
+       "luma/chroma flags; the stream then needs dlvc-dec (SPS extension records the weights' sha256)"),
+    _o("CNNLFSlot", str, "A", "CNN in-loop filter stage: A after deblocking, before SAO; B after SAO "
+       "(recorded in the SPS extension)", choices=("A", "B")),
+    _o("CNNLFWeights", str, "", "CNN in-loop filter weights (.npz) to use instead of the shipped "
+       "dlvc/tools/cnnlf/weights/cnnlf.npz (the decoder must be given the same file)"),
+    _o("CNNLFThreads", int, 0, "torch threads of the CNN filter (0: one per CPU core; the output "
+       "is identical for any number)", range=(0, 256)),
+)
+
+DECODER_ITEMS = (
+    "Deep coding tools",
+    _o("CNNLFWeights", str, "", "extra CNN in-loop filter weights (.npz) for streams made with "
+       "CNNLFWeights (matched by the sha256 the stream records)"),
+    _o("CNNLFThreads", int, 0, "torch threads of the CNN filter (0: one per CPU core; the output "
+       "is identical for any number)", range=(0, 256)),
+)

@@ -1,0 +1,161 @@
+"""CNN in-loop filter (dlvc tool 1): integer inference against the slow reference, thread
+independence, the exactness bound, the tool signalling and the CTU flag syntax."""
+import os
+
+import numpy as np
+import pytest
+
+from dlvc.core.syntax.sps import SPS, parse_sps, write_sps
+from dlvc.core.syntax.tools_ext import (
+    ToolRecord, cnnlf_slice_byte, parse_cnnlf_slice_byte, parse_tools_extension, set_sps_tools, sps_tool_records,
+    write_tools_extension,
+)
+from dlvc.core.bitstream import BitstreamError
+from dlvc.tools import CNNLF, REGISTRY
+
+torch = pytest.importorskip("torch")
+
+from dlvc.tools.cnnlf.infer import (  # noqa: E402
+    EXACT_LIMIT, IntModel, filter_planes, infer_residual, infer_residual_reference, load_models, make_input,
+    save_models,
+)
+
+
+def random_model(rng, channels=32, layers=6, wmax=127):
+    ch = [7] + [channels] * (layers - 1) + [6]
+    ws, bs, ss = [], [], []
+    for i in range(layers):
+        w = rng.integers(-wmax, wmax + 1, (ch[i + 1], ch[i], 3, 3))
+        amax = 128 if i == 0 else 255
+        room = EXACT_LIMIT - 1 - np.abs(w).reshape(ch[i + 1], -1).sum(1) * amax
+        ws.append(w)
+        bs.append(rng.integers(-1, 2, ch[i + 1]) * np.minimum(room, 100000))
+        ss.append(rng.integers(9, 14, ch[i + 1]))
+    return IntModel(ws, bs, ss)
+
+
+def random_planes(rng, w=64, h=48):
+    y = rng.integers(0, 256, (h, w))
+    y[: h // 2] = 255            # saturated and flat areas as well as noise
+    y[:, : w // 4] = 0
+    return (y.astype(np.int16), rng.integers(0, 256, (h // 2, w // 2)).astype(np.int16),
+            rng.integers(0, 256, (h // 2, w // 2)).astype(np.int16))
+
+
+def test_torch_inference_matches_integer_reference():
+    rng = np.random.default_rng(1)
+    for trial in range(3):
+        m = random_model(rng, wmax=(20, 60, 127)[trial])
+        x = make_input(random_planes(rng), 22 + 10 * trial)
+        r = infer_residual(m, x)
+        assert np.array_equal(r, infer_residual_reference(m, x))
+        assert np.any(r != 0)
+
+
+def test_partial_sums_near_the_bound_stay_exact():
+    """Weights at +-127 with biases that bring the bound right up to 2^24 - 1."""
+    rng = np.random.default_rng(2)
+    m = random_model(rng, wmax=127)
+    x = make_input(random_planes(rng, 32, 32), 51)
+    assert np.array_equal(infer_residual(m, x), infer_residual_reference(m, x))
+
+
+def test_bound_check_refuses_inexact_models():
+    rng = np.random.default_rng(3)
+    m = random_model(rng)
+    with pytest.raises(ValueError, match="not exact"):
+        IntModel(m.weights, [b + EXACT_LIMIT for b in m.biases], m.shifts)
+
+
+def test_same_output_with_1_and_2_threads():
+    rng = np.random.default_rng(4)
+    m = random_model(rng, wmax=90)
+    planes = random_planes(rng, 416, 240)
+    old = torch.get_num_threads()
+    try:
+        a = filter_planes(m, planes, 32, threads=1)
+        b = filter_planes(m, planes, 32, threads=2)
+    finally:
+        torch.set_num_threads(old)
+    for p, q in zip(a, b):
+        assert np.array_equal(p, q)
+
+
+def test_shipped_weights_load_and_match_reference():
+    path = CNNLF.weights_path()
+    if not os.path.exists(path):
+        pytest.skip("no shipped weights")
+    models, select = load_models(path)
+    rng = np.random.default_rng(5)
+    planes = random_planes(rng, 96, 64)
+    for m in models:
+        out = filter_planes(m, planes, 32)
+        ref = filter_planes(m, planes, 32, reference=True)
+        for p, q in zip(out, ref):
+            assert np.array_equal(p, q)
+            assert p.min() >= 0 and p.max() <= 255
+
+
+def test_weights_file_round_trip(tmp_path):
+    rng = np.random.default_rng(6)
+    ms = [random_model(rng, 8, 3), random_model(rng, 8, 3)]
+    sel = np.zeros((2, 52), np.int32)
+    sel[:, 30:] = 1
+    save_models(tmp_path / "w.npz", ms, sel)
+    ms2, sel2 = load_models(tmp_path / "w.npz")
+    assert np.array_equal(sel, sel2)
+    for a, b in zip(ms, ms2):
+        for la, lb in zip(a.weights + a.biases + a.shifts, b.weights + b.biases + b.shifts):
+            assert np.array_equal(la, lb)
+
+
+def test_registry():
+    assert REGISTRY[1] is CNNLF and CNNLF.normative and CNNLF.cfg_key == "CNNLoopFilter"
+
+
+def test_sps_tools_extension_round_trip():
+    recs = [ToolRecord(1, bytes(range(32)), b"\x01")]
+    assert parse_tools_extension(write_tools_extension(recs)) == recs
+    sps = SPS(pic_width_in_luma_samples=176, pic_height_in_luma_samples=144)
+    assert sps_tool_records(sps) == []
+    set_sps_tools(sps, recs)
+    back = parse_sps(write_sps(sps))
+    assert sps_tool_records(back) == recs
+    with pytest.raises(BitstreamError):
+        parse_tools_extension([1, 0, 1, 1] * 8)
+    assert parse_cnnlf_slice_byte(cnnlf_slice_byte(1, 0)) == (1, 0)
+    assert parse_cnnlf_slice_byte(cnnlf_slice_byte(0, 1)) == (0, 1)
+
+
+def test_ctu_flag_syntax_round_trip():
+    from dlvc.core.cabac import decoder_init, encode_terminate, finish, init_contexts, new_reader, new_writer
+    from dlvc.core.tool_syntax import merge_filtered, new_cnnlf_flags, parse_cnnlf_flags, write_cnnlf_flags
+    rng = np.random.default_rng(7)
+    flags = new_cnnlf_flags(3, 5)
+    flags[:] = rng.integers(0, 2, flags.shape)
+    for on in ((1, 1), (1, 0), (0, 1)):
+        w, buf = new_writer(1000)
+        ctx = init_contexts(1, 32)
+        for ry in range(3):
+            for rx in range(5):
+                write_cnnlf_flags(w, buf, ctx, flags, rx, ry, 5, 0, on[0], on[1])
+        encode_terminate(w, buf, 1)
+        n = finish(w, buf)
+        d = new_reader()
+        data = np.ascontiguousarray(buf[:n])
+        decoder_init(d, data, 0)
+        ctx = init_contexts(1, 32)
+        got = new_cnnlf_flags(3, 5)
+        for ry in range(3):
+            for rx in range(5):
+                parse_cnnlf_flags(d, data, ctx, got, rx, ry, 5, 0, on[0], on[1])
+        assert np.array_equal(got[:, :, 0], flags[:, :, 0] * on[0])
+        assert np.array_equal(got[:, :, 1], flags[:, :, 1] * on[1])
+    planes = tuple(np.zeros(s, np.int16) for s in ((144, 176), (72, 88), (72, 88)))
+    filt = tuple(np.ones_like(p) for p in planes)
+    f = new_cnnlf_flags(3, 3)
+    f[1, 2, 0] = 1
+    f[0, 0, 1] = 1
+    merge_filtered(planes, filt, f, 6)
+    assert planes[0].sum() == 48 * 64 and planes[0][64:128, 128:].all()
+    assert planes[1].sum() == 32 * 32 and planes[1][:32, :32].all()

@@ -154,7 +154,7 @@ ENCODER_OPTIONS = _table(
     O("SEIDecodedPictureHash", int, 0, "decoded picture hash SEI: 0 off (HM's default, as in its anchors), 1 MD5", choices=(0, 1)),
     "dlvc",
     O("Verbose", int, 1, "0: errors and warnings only, 1: one line per frame and a summary, 2: debug", range=(0, 2)),
-    O("Threads", int, 0, "dlvc: pictures coded in parallel where the structure allows (0: one per CPU core)", range=(0, 256)),
+    O("Threads", int, 0, "dlvc: all-intra pictures coded in parallel, or CTU rows of a picture decided in parallel (wavefront) in GOP structures; the stream does not depend on it (0: one per CPU core)", range=(0, 256)),
     *[i if isinstance(i, str) else O(**i) for i in TOOLS_ENCODER_ITEMS],
     *[i if isinstance(i, str) else O(**i) for i in LEARNED_ENCODER_ITEMS],
 )

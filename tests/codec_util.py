@@ -35,6 +35,7 @@ def encode_sequence(tmp_path, name, frames, qp, cfg_files=("cfg/intra.cfg",), **
              "-f", str(frames), "-q", str(qp), "--Verbose=0"]
     argv += [f"--{k}={v}" for k, v in overrides.items()]
     cfg = parse_args(argv, "dlvc-enc", warn=False)
+    os.makedirs(tmp_path, exist_ok=True)
     bs, rec = tmp_path / "s.bin", tmp_path / "rec.yuv"
     stats = encode(cfg, str(bs), str(rec))
     return bs.read_bytes(), np.fromfile(rec, np.uint8), stats

@@ -35,6 +35,16 @@ def test_lowdelay_p_short(tmp_path):
     assert max(p["bits"] for p in stats["pictures"][1:]) < stats["pictures"][0]["bits"] / 2
 
 
+def test_stream_independent_of_threads(tmp_path):
+    """CTU rows are decided in a wavefront on several threads; the stream must not depend on
+    how many (wavefront.CtuDecider)."""
+    one, rec1, _ = encode_sequence(tmp_path / "a", "BunnyCrop", 2, 32, cfg_files=("cfg/lowdelay.cfg",),
+                                   Threads=1, **FAST)
+    three, rec3, _ = encode_sequence(tmp_path / "b", "BunnyCrop", 2, 32, cfg_files=("cfg/lowdelay.cfg",),
+                                     Threads=3, **FAST)
+    assert one == three and np.array_equal(rec1, rec3)
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("cfg", ["cfg/lowdelay.cfg", "cfg/lowdelay_b.cfg", "cfg/randomaccess.cfg"])
 @pytest.mark.parametrize("name", ["Carphone", "BunnyCrop"])

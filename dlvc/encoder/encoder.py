@@ -37,26 +37,25 @@ from .gop import CodingStructure, gop_entries_from_cfg
 from .inter_search import IP_MVD_L1_ZERO, inter_options, make_inter_context
 from .motion import PAD, make_fractional_planes
 from .intra_search import (
-    E_FAST_MPM, E_LAMBDA, E_RDOQ, E_RDOQ_TS, E_SQRT_LAMBDA, E_W_CB, E_W_CR, NUM_EPARAMS, NUM_SLOTS,
-    new_workspace,
+    E_FAST_MPM, E_LAMBDA, E_RDOQ, E_RDOQ_TS, E_SQRT_LAMBDA, E_W_CB, E_W_CR, NUM_EPARAMS,
 )
 from .lambdas import lambda_params, hm_lambda
 from .parameter_sets import build_parameter_sets
 from .sao_decision import decide_sao_picture, sao_lambdas
-from .slice_encoder import decide_ctus, write_slice_data
-from .snapshot import new_snapshots
+from .slice_encoder import write_slice_data
+from .wavefront import CtuDecider
 
 
 class PictureEncoder:
-    """Encodes pictures of one size and configuration; keeps its scratch buffers."""
+    """Encodes pictures of one size and configuration; keeps its scratch buffers.  ``threads``:
+    CTU rows decided at once within a picture (wavefront.CtuDecider)."""
 
-    def __init__(self, cfg, cs=None):
+    def __init__(self, cfg, cs=None, threads=1):
         self.cfg = cfg
         self.vps, self.sps, self.pps = build_parameter_sets(cfg, cs)
         self.width, self.height = cfg.SourceWidth, cfg.SourceHeight
         self.cw, self.ch = coded_size(self.width, self.height, 8)
-        self.wk = new_workspace()
-        self.snaps = new_snapshots(NUM_SLOTS)
+        self.decider = CtuDecider(threads)
         self.cand = np.zeros(CAND_SIZE, np.int64)     # MPM scratch and QP state (ctu_syntax)
         # a picture's CABAC output is bounded by the raw data plus CABAC's overhead
         self.capacity = self.cw * self.ch * 4 + 4096
@@ -116,12 +115,10 @@ class PictureEncoder:
         meta = new_meta(self.cw, self.ch)
         prm = make_params(self.sps, self.pps, SLICE_I, qp)
         ep = self.encoder_params(qp)
-        we, bufe = new_writer(16, estimate=True)
         inter = make_inter_context([], np.zeros((2, 16), np.int32), np.zeros(2, np.int32),
                                    np.full(16, -1, np.int32), meta, np.zeros(144, np.int32),
                                    inter_options(self.cfg, ep[E_LAMBDA]), (self.ch, self.cw))
-        decide_ctus(org, rec, coef, meta, prm, ep, init_contexts(0, qp), we, bufe, self.wk, self.snaps, self.cand,
-                    inter)
+        self.decider.decide(org, rec, coef, meta, prm, ep, init_contexts(0, qp), inter)
         sao_on = int(self.sps.sample_adaptive_offset_enabled_flag)
         sh = SliceHeader(first_slice_segment_in_pic_flag=1, slice_type=SLICE_I,
                          slice_pic_order_cnt_lsb=poc % (1 << (self.sps.log2_max_pic_order_cnt_lsb_minus4 + 4)),
@@ -206,9 +203,7 @@ class PictureEncoder:
         ip = inter_options(cfg, plan.lam)
         ip[IP_MVD_L1_ZERO] = sh.mvd_l1_zero_flag if st == SLICE_B else 0
         inter = make_inter_context(refs, ref_slot, num_ref, l1_to_l0, col_meta, sp, ip, (self.ch, self.cw))
-        we, bufe = new_writer(16, estimate=True)
-        decide_ctus(org, rec, coef, meta, prm, ep, init_contexts(init_type, qp), we, bufe, self.wk, self.snaps,
-                    self.cand, inter)
+        self.decider.decide(org, rec, coef, meta, prm, ep, init_contexts(init_type, qp), inter)
         lf = make_lf_params(sps, pps, sh)
         lambdas = sao_lambdas(ep[E_LAMBDA], ep[E_W_CB], ep[E_W_CR])
         stages = self.deep_stages(org, qp, st, ep, init_type)
@@ -251,7 +246,7 @@ def encode_structure(cfg, reader, count, bitstream_path, recon_path, log, extra_
     RPS and reference lists), one after another; the reconstruction file in display order.
     extra_stages: see PictureEncoder.extra_stages."""
     cs = CodingStructure(cfg, count)
-    enc = PictureEncoder(cfg, cs)
+    enc = PictureEncoder(cfg, cs, threads=cfg.Threads or os.cpu_count() or 1)
     enc.extra_stages = extra_stages
     last_use = {}
     for k, plan in enumerate(cs):

@@ -1,8 +1,8 @@
 """Slice data of a picture (I, P or B slice), CTU by CTU (compiled).
 
-Two passes, as HM: decisions for every CTU (the in-loop filters and SAO's decisions
-need the whole reconstructed picture), then the CABAC coding of SAO parameters and
-coding trees.
+The second of two passes, as HM: the decisions of every CTU (wavefront.CtuDecider) come
+first, since the in-loop filters and SAO's decisions need the whole reconstructed picture;
+then the CABAC coding of SAO parameters and coding trees here.
 """
 from numba import njit
 
@@ -11,20 +11,6 @@ from ..core.ctu_syntax import write_coding_quadtree
 from ..core.params import P_CTB_LOG2, P_PIC_H, P_PIC_W
 from ..core.sao import write_sao
 from ..core.tool_syntax import write_cnnlf_flags
-from .intra_search import compress_ctu
-
-
-@njit(cache=True, nogil=True)
-def decide_ctus(org, planes, coef, meta, prm, ep, ctx, we, bufe, wk, snaps, cand, inter):
-    """Decide and reconstruct every CTU in raster order; ``ctx`` carries the estimated
-    context states from one CTU to the next.  ``inter``: the picture's inter context
-    (inter_search.make_inter_context; dummy arrays for an I slice)."""
-    log2 = prm[P_CTB_LOG2]
-    size = 1 << log2
-    for ry in range((prm[P_PIC_H] + size - 1) >> log2):
-        for rx in range((prm[P_PIC_W] + size - 1) >> log2):
-            compress_ctu(org, planes, coef, meta, prm, ep, ctx, we, bufe, wk, snaps, cand, rx << log2, ry << log2,
-                         inter)
 
 
 @njit(cache=True, nogil=True)

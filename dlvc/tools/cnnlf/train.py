@@ -9,8 +9,8 @@
    The encoder's own pictures are captured at both filter stages (slot A: deblocked, before
    SAO; slot B: after SAO) next to the original and the slice's QP and type.  A few images
    and the last frames of World are held out for validation.
-2. Training (float, Adam, random 64x64 patches from both stages so one model serves either
-   slot): a shared model over all QPs (the QP is an input plane), then one fine-tuned copy
+2. Training (float, Adam, random patches from both stages so one model serves either
+   slot; 96x96 luma patches): a shared model over all QPs (the QP is an input plane), then one fine-tuned copy
    per QP band (--bands), each ending with quantisation-aware training.
 3. Quantisation to the integer model (infer.py, exact by construction), validation of the
    *integer* model on the held-out pictures (PSNR gain of the whole-picture filter, no CTU
@@ -219,9 +219,9 @@ def _to_target(org, rec):
 
 
 class Patches:
-    """Random 64x64 (luma) patches from the training pictures; both stages as inputs."""
+    """Random size x size (luma) patches from the training pictures; both stages as inputs."""
 
-    def __init__(self, pics, rng, size=64):
+    def __init__(self, pics, rng, size=96):
         self.rng, self.half = rng, size // 2
         self.x, self.t, self.qp = [], [], []
         for p in pics:
@@ -275,7 +275,8 @@ def _train_phase(net, patches, idx, seconds, lr, batch, qat_frac, log, tag, step
         opt.zero_grad()
         loss.backward()
         opt.step()
-        ema = float(loss) if ema is None else 0.98 * ema + 0.02 * float(loss)
+        lv = float(loss.detach())
+        ema = lv if ema is None else 0.98 * ema + 0.02 * lv
         step += 1
         if step % 200 == 0:
             log(f"  [{tag}] step {step} {el:.0f}s loss {ema * 128 * 128:.3f} (sample^2)")
@@ -304,8 +305,8 @@ def validate(models, select, val_pics):
     return {k: [round(float(x), 4) for x in np.mean(v, axis=0)] for k, v in sorted(rows.items())}
 
 
-def train(out, minutes=30.0, data_dir=None, work=None, seed=0, channels=32, layers=6, bands=(27, 32),
-          batch=16, lr=1e-3, threads=0, jobs=2, steps=0, log=print):
+def train(out, minutes=30.0, data_dir=None, work=None, seed=0, channels=24, layers=7, bands=(27, 32),
+          batch=8, lr=2e-3, threads=0, jobs=2, steps=0, log=print):
     import torch
     from .infer import save_models
     from .model import FloatNet, quantise
@@ -329,7 +330,7 @@ def train(out, minutes=30.0, data_dir=None, work=None, seed=0, channels=32, laye
     seconds = minutes * 60.0
     t0 = time.time()
     shared = FloatNet(channels, layers)
-    share_frac = 0.5 if len(edges) > 1 else 1.0
+    share_frac = 0.6 if len(edges) > 1 else 1.0
     n_shared = _train_phase(shared, patches, None, seconds * share_frac, lr, batch, 0.0 if len(edges) > 1 else 0.25,
                             log, "shared", steps_cap=steps)
     models, steps_done = [], {"shared": n_shared}
@@ -359,7 +360,7 @@ def train(out, minutes=30.0, data_dir=None, work=None, seed=0, channels=32, laye
         "seed": seed, "minutes": minutes, "train_seconds": round(time.time() - t0, 1),
         "data_seconds": round(t_data, 1), "torch": torch.__version__, "threads": threads,
         "network": {"channels": channels, "layers": layers, "inputs": 7, "outputs": 6,
-                    "patch": 64, "batch": batch, "lr": lr},
+                    "patch": 96, "batch": batch, "lr": lr},
         "bands": {"qp_upper_bounds": edges, "select_intra_and_inter": "same model per band"},
         "steps": steps_done,
         "data": {"dir": data_dir, "qps": list(QPS), "crop": CROP, "validation_images": list(VAL_IMAGES),
@@ -383,11 +384,11 @@ def add_subparsers(sub):
     p.add_argument("--data", default=None, help="training pictures (default ../shared/training, ../training)")
     p.add_argument("--work", default=None, help="cache of the coded training pairs (default .dlvc-cache/cnnlf-data)")
     p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--channels", type=int, default=32)
-    p.add_argument("--layers", type=int, default=6)
+    p.add_argument("--channels", type=int, default=24)
+    p.add_argument("--layers", type=int, default=7)
     p.add_argument("--bands", default="27,32", help="QP band upper bounds, comma separated ('' for one model)")
-    p.add_argument("--batch", type=int, default=16)
-    p.add_argument("--lr", type=float, default=1e-3)
+    p.add_argument("--batch", type=int, default=8)
+    p.add_argument("--lr", type=float, default=2e-3)
     p.add_argument("--threads", type=int, default=0, help="torch threads (0: one per core)")
     p.add_argument("--jobs", type=int, default=2, help="encoder processes for the data")
     p.add_argument("-o", "--out", default=None, help="output path without extension "

@@ -1,0 +1,121 @@
+"""CNN in-loop filter (dlvc tool 1) in the codec: the encoder's reconstruction and dlvc-dec's
+output are identical with the filter on (all-intra and low-delay P); streams with weights
+dlvc-dec does not hold are refused clearly; with the tool off the stream is plain HEVC."""
+import os
+import shutil
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from codec_util import ROOT, dlvc_decode, encode_sequence, pyav_decode, sequence_path
+from dlvc.core.bitstream import SPS_NUT, split_annexb
+from dlvc.core.syntax.sps import parse_sps
+from dlvc.core.syntax.tools_ext import sps_tool_records
+from dlvc.decoder.decoder import Decoder
+from dlvc.errors import DlvcError
+from dlvc.tools import CNNLF
+
+pytest.importorskip("torch")
+shipped = pytest.mark.skipif(not os.path.exists(CNNLF.weights_path()), reason="no shipped CNN filter weights")
+
+TOOL = ("cfg/tools/cnn_loopfilter.cfg",)
+
+
+def smoothing_weights(path):
+    """A hand-made 2-layer integer model (a mild smoothing of each input plane): weights
+    independent of the shipped ones, for the syntax tests."""
+    from dlvc.tools.cnnlf.infer import IntModel, save_models
+    w0, b0, s0 = np.zeros((6, 7, 3, 3), np.int64), np.full(6, 257, np.int64), np.ones(6, np.int64)
+    w1 = np.zeros((6, 6, 3, 3), np.int64)
+    for c in range(6):
+        w0[c, c, 1, 1] = 2
+        w1[c, c] = 1
+        w1[c, c, 1, 1] = -8
+    save_models(path, [IntModel([w0, w1], [b0, np.full(6, 32, np.int64)], [s0, np.full(6, 6, np.int64)])],
+                np.zeros((2, 52), np.int32))
+    return str(path)
+
+
+def decode_with(stream, weights):
+    out = []
+    for pic in Decoder(cnnlf_weights=weights).decode(stream):
+        out.extend(np.ascontiguousarray(p).astype(np.uint8).ravel() for p in pic.cropped())
+    return np.concatenate(out)
+
+
+@pytest.mark.parametrize("structure,frames", [("cfg/intra.cfg", 2), ("cfg/lowdelay.cfg", 4)])
+@pytest.mark.parametrize("slot", ["A", "B"])
+def test_random_ctu_flags_round_trip(tmp_path, monkeypatch, structure, frames, slot):
+    """Whatever flags the encoder decides (here random, slice flags on), dlvc-dec parses them
+    and reconstructs exactly what the encoder did, at either stage, intra and inter."""
+    from dlvc.tools.cnnlf import codec
+    rng = np.random.default_rng(0)
+    monkeypatch.setattr(codec, "decide_flags", lambda gain, lam, ctx, ci: (rng.integers(0, 2, gain.shape).astype(np.int32), True))
+    w = smoothing_weights(tmp_path / "smooth.npz")
+    stream, rec, _ = encode_sequence(tmp_path, "Carphone", frames, 37, (structure,) + TOOL, CNNLFWeights=w, CNNLFSlot=slot)
+    assert np.array_equal(decode_with(stream, w), rec)
+
+
+def _records(stream):
+    return [sps_tool_records(parse_sps(n.rbsp)) for n in split_annexb(stream) if n.nal_unit_type == SPS_NUT]
+
+
+@shipped
+@pytest.mark.parametrize("slot", ["A", "B"])
+def test_all_intra_encoder_and_decoder_agree(tmp_path, slot):
+    stream, rec, stats = encode_sequence(tmp_path, "Carphone", 2, 37, ("cfg/intra.cfg",) + TOOL, CNNLFSlot=slot)
+    recs = _records(stream)
+    assert recs and recs[0][0].tool_id == 1 and recs[0][0].weights_sha256 == CNNLF.weights_sha256()
+    assert recs[0][0].params == bytes([0 if slot == "A" else 1])
+    assert np.array_equal(dlvc_decode(stream), rec)
+
+
+@shipped
+def test_low_delay_p_encoder_and_decoder_agree(tmp_path):
+    stream, rec, stats = encode_sequence(tmp_path, "Carphone", 4, 32, ("cfg/lowdelay.cfg",) + TOOL)
+    assert np.array_equal(dlvc_decode(stream), rec)
+
+
+@shipped
+def test_filter_changes_the_reconstruction(tmp_path):
+    """The filter is used (some CTU flag on) and it lowers the distortion of the pictures."""
+    stream_on, rec_on, st_on = encode_sequence(tmp_path, "Carphone", 1, 37, ("cfg/intra.cfg",) + TOOL)
+    stream_off, rec_off, st_off = encode_sequence(tmp_path, "Carphone", 1, 37, ("cfg/intra.cfg",))
+    assert not np.array_equal(rec_on, rec_off)
+    assert st_on["psnr_y"] > st_off["psnr_y"]
+
+
+def test_tool_off_stream_is_plain_hevc(tmp_path):
+    stream, rec, _ = encode_sequence(tmp_path, "Carphone", 2, 32, ("cfg/lowdelay.cfg",), CNNLoopFilter=0)
+    assert _records(stream) == [[]]
+    assert np.array_equal(pyav_decode(stream), rec)
+    assert np.array_equal(dlvc_decode(stream), rec)
+
+
+@shipped
+def test_unknown_weights_refused(tmp_path):
+    other = tmp_path / "other.npz"
+    with np.load(CNNLF.weights_path()) as z:
+        d = dict(z)
+    d["note"] = np.int32(1)                        # same network, other bytes: other sha256
+    with open(other, "wb") as f:
+        np.savez(f, **d)
+    stream, rec, _ = encode_sequence(tmp_path, "Carphone", 1, 37, ("cfg/intra.cfg",) + TOOL,
+                                     CNNLFWeights=str(other))
+    with pytest.raises(DlvcError, match="weights"):
+        list(Decoder().decode(stream))
+    # given the weights, dlvc-dec decodes it
+    out = [np.concatenate([np.asarray(p, np.uint8).ravel() for p in pic.cropped()])
+           for pic in Decoder(cnnlf_weights=str(other)).decode(stream)]
+    assert np.array_equal(np.concatenate(out), rec)
+    # the command line: one line on stderr, non-zero exit, no traceback
+    bs = tmp_path / "s.bin"
+    bs.write_bytes(stream)
+    p = subprocess.run([sys.executable, "-c", "from dlvc.cli.dec import main; main()", "-b", str(bs),
+                        "-o", str(tmp_path / "dec.yuv")], capture_output=True, text=True, cwd=ROOT)
+    lines = [l for l in p.stderr.splitlines() if l.strip()]
+    assert p.returncode != 0 and len(lines) == 1 and "Traceback" not in p.stderr, p.stderr
+    assert "weights" in lines[0] and "CNNLFWeights" in lines[0]
+    assert not (tmp_path / "dec.yuv").exists()

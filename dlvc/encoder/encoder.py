@@ -78,6 +78,13 @@ class PictureEncoder:
         self.last_stages = stages
         return stages
 
+    def deep_stats(self):
+        """Per-picture statistics of the deep tools of the picture coded last (for the log
+        and StatsFile): {"cnnlf": {luma_on, chroma_on, ctbs, gain_y, gain_c}} or {}."""
+        if self.cnnlf is None or not self.last_stages:
+            return {}
+        return {"cnnlf": dict(self.last_stages[0].stats)}
+
     def deep_syntax(self, stages, sh):
         """The CNN filter's CTU flags and slice flags decided by the stages; sets the slice
         header extension."""
@@ -264,6 +271,7 @@ def encode_structure(cfg, reader, count, bitstream_path, recon_path, log, extra_
             frame = reader.read(cfg.FrameSkip + plan.poc)
             nals = enc.parameter_set_nals() if (k == 0 or plan.is_irap) else []
             pic_nals, ref = enc.encode_plan(frame, plan, dpb)
+            deep = enc.deep_stats()
             data = b"".join(nals + pic_nals)
             seconds = time.perf_counter() - t0
             out.write(data)
@@ -281,14 +289,19 @@ def encode_structure(cfg, reader, count, bitstream_path, recon_path, log, extra_
             t = "BPI"[plan.slice_type]
             pic = {"poc": plan.poc, "type": t, "qp": plan.qp, "bits": len(data) * 8,
                    "psnr_y": psnr_from_mse(m[0]), "psnr_u": psnr_from_mse(m[1]), "psnr_v": psnr_from_mse(m[2]),
-                   "time_s": seconds}
+                   "time_s": seconds, **deep}
             pictures.append(pic)
             if cfg.Verbose:
                 log(f"POC {plan.poc:4d} TId: {plan.temporal_id} ( {t}-SLICE, nQP {plan.qp} QP {plan.qp} ) "
                     f"{pic['bits']:10d} bits [Y {pic['psnr_y']:.4f} dB    U {pic['psnr_u']:.4f} dB    "
                     f"V {pic['psnr_v']:.4f} dB] [ET {pic['time_s']:6.2f} ] [L0 {' '.join(map(str, plan.ref_pocs[0]))} ] "
-                    f"[L1 {' '.join(map(str, plan.ref_pocs[1]))} ]")
+                    f"[L1 {' '.join(map(str, plan.ref_pocs[1]))} ]" + _deep_text(deep))
     return summarise(cfg, pictures, mses, time.perf_counter() - t_start, log)
+
+
+def _deep_text(deep):
+    c = deep.get("cnnlf")
+    return f" [CNNLF Y {c['luma_on']}/{c['ctbs']} C {c['chroma_on']}/{c['ctbs']}]" if c else ""
 
 
 def nal_type_for(cfg, index):
@@ -324,7 +337,7 @@ def encode(cfg, bitstream_path, recon_path=None, log=print):
                 nut = nal_type_for(cfg, i)
                 nals = enc.parameter_set_nals() if (i == 0 or nut != TRAIL_R) else []
                 pic_nals, rec = enc.encode(frame, i, nut, qp)
-                return b"".join(nals + pic_nals), rec, time.perf_counter() - t0
+                return b"".join(nals + pic_nals), rec, time.perf_counter() - t0, enc.deep_stats()
             finally:
                 idle.put(enc)
 
@@ -336,7 +349,7 @@ def encode(cfg, bitstream_path, recon_path=None, log=print):
             frames = enumerate(reader.frames(cfg.FrameSkip, count))
             pending = deque(pool.submit(code, i, f) for i, f in islice(frames, 2 * threads))
             while pending:
-                data, rec, seconds = pending.popleft().result()
+                data, rec, seconds, deep = pending.popleft().result()
                 i = len(pictures)
                 frame = reader.read(cfg.FrameSkip + i)
                 nxt = next(frames, None)
@@ -348,12 +361,12 @@ def encode(cfg, bitstream_path, recon_path=None, log=print):
                 mses.append(m)
                 pic = {"poc": i, "type": "I", "qp": qp, "bits": len(data) * 8,
                        "psnr_y": psnr_from_mse(m[0]), "psnr_u": psnr_from_mse(m[1]), "psnr_v": psnr_from_mse(m[2]),
-                       "time_s": seconds}
+                       "time_s": seconds, **deep}
                 pictures.append(pic)
                 if cfg.Verbose:
                     log(f"POC {i:4d} TId: 0 ( I-SLICE, nQP {qp} QP {qp} ) {pic['bits']:10d} bits "
                         f"[Y {pic['psnr_y']:.4f} dB    U {pic['psnr_u']:.4f} dB    V {pic['psnr_v']:.4f} dB] "
-                        f"[ET {pic['time_s']:6.2f} ]")
+                        f"[ET {pic['time_s']:6.2f} ]" + _deep_text(deep))
     return summarise(cfg, pictures, mses, time.perf_counter() - t_start, log)
 
 

@@ -1,0 +1,59 @@
+#!/usr/bin/env python3
+"""Speed of the CNN in-loop filter (dlvc tool 1): the network alone per picture, and
+dlvc-dec's frames per second on a stream with the filter on (with the share of the time
+spent in the filter stage).  Times the second decode (the first loads Numba's cache and
+torch).
+
+    python bench/cnnlf_speed.py [--size 416x240] [--stream out.bin] [--threads 0]
+"""
+import argparse
+import os
+import time
+
+import numpy as np
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--size", default="416x240")
+    ap.add_argument("--stream", default=None, help="a dlvc stream to decode (filter on)")
+    ap.add_argument("--threads", type=int, default=0, help="torch threads (0: one per core)")
+    ap.add_argument("--repeat", type=int, default=10)
+    args = ap.parse_args()
+    from dlvc.tools import CNNLF
+    from dlvc.tools.cnnlf import codec
+    from dlvc.tools.cnnlf.infer import filter_planes, load_models
+    w, h = map(int, args.size.split("x"))
+    models, _ = load_models(CNNLF.weights_path())
+    rng = np.random.default_rng(0)
+    planes = (rng.integers(0, 256, (h, w)).astype(np.int16), rng.integers(0, 256, (h // 2, w // 2)).astype(np.int16),
+              rng.integers(0, 256, (h // 2, w // 2)).astype(np.int16))
+    filter_planes(models[0], planes, 32, args.threads)
+    t0 = time.perf_counter()
+    for _ in range(args.repeat):
+        filter_planes(models[0], planes, 32, args.threads)
+    dt = (time.perf_counter() - t0) / args.repeat
+    print(f"filter {w}x{h}: {dt * 1000:.1f} ms per picture ({len(models)} models, "
+          f"{models[0].layers} layers, {models[0].weights[0].shape[0]} channels)")
+    if args.stream:
+        from dlvc.decoder.decoder import Decoder
+        data = open(args.stream, "rb").read()
+        spent = [0.0]
+        orig = codec.DecoderStage.__call__
+
+        def timed(self, planes):
+            t = time.perf_counter()
+            orig(self, planes)
+            spent[0] += time.perf_counter() - t
+        codec.DecoderStage.__call__ = timed
+        list(Decoder(cnnlf_threads=args.threads).decode(data))      # warm-up
+        spent[0] = 0.0
+        t0 = time.perf_counter()
+        n = len(list(Decoder(cnnlf_threads=args.threads).decode(data)))
+        dt = time.perf_counter() - t0
+        print(f"dlvc-dec {os.path.basename(args.stream)}: {n} pictures in {dt:.2f} s = {n / dt:.2f} fps; "
+              f"filter stage {spent[0]:.2f} s ({100 * spent[0] / dt:.0f}%)")
+
+
+if __name__ == "__main__":
+    main()

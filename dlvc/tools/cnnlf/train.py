@@ -246,14 +246,15 @@ class Patches:
 
 
 def _loss(net, x, t, qat):
+    """Mean squared error in samples^2 (float units are 1/128 sample: without the scale
+    the gradients are so small that Adam's epsilon swamps them)."""
     r = net(x, qat=qat)
-    d = (r - t) ** 2
-    return d.mean()
+    return ((r - t) ** 2).mean() * (128.0 * 128.0)
 
 
 def _train_phase(net, patches, idx, seconds, lr, batch, qat_frac, log, tag, steps_cap=0):
     import torch
-    opt = torch.optim.Adam(net.parameters(), lr=lr)
+    opt = torch.optim.Adam(net.parameters(), lr=lr, eps=1e-10)
     t0 = time.time()
     step = 0
     qat = False
@@ -279,7 +280,7 @@ def _train_phase(net, patches, idx, seconds, lr, batch, qat_frac, log, tag, step
         ema = lv if ema is None else 0.98 * ema + 0.02 * lv
         step += 1
         if step % 200 == 0:
-            log(f"  [{tag}] step {step} {el:.0f}s loss {ema * 128 * 128:.3f} (sample^2)")
+            log(f"  [{tag}] step {step} {el:.0f}s loss {ema:.3f} (sample^2)")
     if not qat:
         xb, _ = patches.batch(64, idx)
         net.calibrate(xb)

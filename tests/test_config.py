@@ -51,7 +51,8 @@ def test_table_keys_are_hm_keys_except_dlvc_own():
         for a in o.aliases:
             assert a in C.HM_ENCODER_KEYS
     for o in DECODER.options:
-        assert o.name in C.HM_DECODER_KEYS or o.name in ("StatsFile", "Verbose", "LearnedThreads", "LearnedWeights")
+        assert o.name in C.HM_DECODER_KEYS or o.name in ("StatsFile", "Verbose", "LearnedThreads", "LearnedWeights",
+                                                         "CNNLFWeights", "CNNLFThreads")
 
 
 def test_hm_key_list_is_plain_names():

@@ -30,6 +30,9 @@ class FloatNet(nn.Module):
         super().__init__()
         ch = [N_IN] + [channels] * (layers - 1) + [N_OUT]
         self.convs = nn.ModuleList(nn.Conv2d(ch[i], ch[i + 1], 3, padding=1) for i in range(layers))
+        for conv in self.convs[:-1]:      # He init: torch's default shrinks the signal layer by layer
+            nn.init.kaiming_normal_(conv.weight, nonlinearity="relu")   # and nothing is learnt
+            nn.init.zeros_(conv.bias)
         nn.init.zeros_(self.convs[-1].weight)
         nn.init.zeros_(self.convs[-1].bias)
         self.act_exp = None          # per hidden layer activation exponents e_l (QAT)

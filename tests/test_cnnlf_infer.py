@@ -159,3 +159,26 @@ def test_ctu_flag_syntax_round_trip():
     merge_filtered(planes, filt, f, 6)
     assert planes[0].sum() == 48 * 64 and planes[0][64:128, 128:].all()
     assert planes[1].sum() == 32 * 32 and planes[1][:32, :32].all()
+
+
+def test_flag_decisions_by_rate_distortion_cost():
+    from dlvc.core.cabac import init_contexts
+    from dlvc.core.tool_syntax import CNNLF_LUMA_CTX
+    from dlvc.tools.cnnlf.codec import decide_flags
+    ctx = init_contexts(1, 32)
+    lam = 100.0
+    f, on = decide_flags(np.full((3, 4), 1e6), lam, ctx, CNNLF_LUMA_CTX)
+    assert on and f.all()
+    f, on = decide_flags(np.full((3, 4), -5.0), lam, ctx, CNNLF_LUMA_CTX)
+    assert not on and not f.any()
+    # a saving below lambda x (one flag's bits) is not worth a flag
+    f, on = decide_flags(np.full((3, 4), 0.2 * lam), lam, ctx, CNNLF_LUMA_CTX)
+    assert not on and not f.any()
+    # one CTB saves a lot: on, but only the slice's worth is checked against all flags' bits
+    g = np.zeros((3, 4))
+    g[1, 2] = 50 * lam
+    f, on = decide_flags(g, lam, ctx, CNNLF_LUMA_CTX)
+    assert on and f.sum() == 1 and f[1, 2] == 1
+    g[1, 2] = 3 * lam             # saves less than the 12 flags cost: slice off
+    f, on = decide_flags(g, lam, ctx, CNNLF_LUMA_CTX)
+    assert not on and not f.any()

@@ -269,8 +269,9 @@ def _train_phase(net, patches, idx, seconds, lr, batch, qat_frac, log, tag, step
             net.calibrate(xb)
             qat = True
             log(f"  [{tag}] step {step}: quantisation-aware training, activation exponents {net.act_exp}")
+        warm = min(1.0, (step + 1) / 200.0)          # warm-up: a large first step kills the ReLUs
         for g in opt.param_groups:
-            g["lr"] = lr * (0.02 + 0.98 * 0.5 * (1 + math.cos(math.pi * min(frac, 1.0))))
+            g["lr"] = warm * lr * (0.02 + 0.98 * 0.5 * (1 + math.cos(math.pi * min(frac, 1.0))))
         x, t = patches.batch(batch, idx)
         loss = _loss(net, x, t, qat)
         opt.zero_grad()
@@ -307,7 +308,7 @@ def validate(models, select, val_pics):
 
 
 def train(out, minutes=30.0, data_dir=None, work=None, seed=0, channels=24, layers=7, bands=(27, 32),
-          batch=8, lr=2e-3, threads=0, jobs=2, steps=0, log=print):
+          batch=8, lr=1e-3, threads=0, jobs=2, steps=0, log=print):
     import torch
     from .infer import save_models
     from .model import FloatNet, quantise
@@ -389,7 +390,7 @@ def add_subparsers(sub):
     p.add_argument("--layers", type=int, default=7)
     p.add_argument("--bands", default="27,32", help="QP band upper bounds, comma separated ('' for one model)")
     p.add_argument("--batch", type=int, default=8)
-    p.add_argument("--lr", type=float, default=2e-3)
+    p.add_argument("--lr", type=float, default=1e-3)
     p.add_argument("--threads", type=int, default=0, help="torch threads (0: one per core)")
     p.add_argument("--jobs", type=int, default=2, help="encoder processes for the data")
     p.add_argument("-o", "--out", default=None, help="output path without extension "

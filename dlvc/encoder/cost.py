@@ -18,8 +18,7 @@ from numba import njit
 
 
 @njit(cache=True, nogil=True)
-def _hads4x4(a, ax, ay, b, bx, by):
-    d = np.empty((4, 4), np.int64)
+def _hads4x4(a, ax, ay, b, bx, by, d):
     for i in range(4):
         for j in range(4):
             d[i, j] = np.int64(a[ay + i, ax + j]) - np.int64(b[by + i, bx + j])
@@ -45,8 +44,7 @@ def _hads4x4(a, ax, ay, b, bx, by):
 
 
 @njit(cache=True, nogil=True)
-def _hads8x8(a, ax, ay, b, bx, by):
-    d = np.empty((8, 8), np.int64)
+def _hads8x8(a, ax, ay, b, bx, by, d):
     for i in range(8):
         for j in range(8):
             d[i, j] = np.int64(a[ay + i, ax + j]) - np.int64(b[by + i, bx + j])
@@ -92,14 +90,16 @@ def _hads2x2(a, ax, ay, b, bx, by):
 def satd(a, ax, ay, b, bx, by, w, h):
     """HM-style Hadamard SATD (see module docstring); w, h even."""
     s = 0
-    if (w & 7) == 0 and (h & 7) == 0:
-        for y in range(0, h, 8):
-            for x in range(0, w, 8):
-                s += _hads8x8(a, ax + x, ay + y, b, bx + x, by + y)
-    elif (w & 3) == 0 and (h & 3) == 0:
-        for y in range(0, h, 4):
-            for x in range(0, w, 4):
-                s += _hads4x4(a, ax + x, ay + y, b, bx + x, by + y)
+    if (w & 3) == 0 and (h & 3) == 0:
+        d = np.empty((8, 8), np.int64)      # the transforms' scratch, once per call
+        if (w & 7) == 0 and (h & 7) == 0:
+            for y in range(0, h, 8):
+                for x in range(0, w, 8):
+                    s += _hads8x8(a, ax + x, ay + y, b, bx + x, by + y, d)
+        else:
+            for y in range(0, h, 4):
+                for x in range(0, w, 4):
+                    s += _hads4x4(a, ax + x, ay + y, b, bx + x, by + y, d)
     else:
         for y in range(0, h, 2):
             for x in range(0, w, 2):

@@ -312,10 +312,9 @@ def _sad_block(org, ox, oy, ref, rx, ry, w, h, sub, best):
     sh = step - 1
     s = np.int64(0)
     for j in range(0, h, step):
-        a = org[oy + j]
-        b = ref[ry + j]
+        # 2-D indexing: a row view per row would cost a reference count update each
         for i in range(w):
-            d = np.int64(a[ox + i]) - np.int64(b[rx + i])
+            d = np.int64(org[oy + j, ox + i]) - np.int64(ref[ry + j, rx + i])
             s += d if d >= 0 else -d
         if (s << sh) >= best:
             return s << sh

@@ -233,15 +233,12 @@ def rdoq_cbf(coeff, levels, log2_size, c_idx, qp, is_intra, scan_idx_, ctx, lam,
     for y in range(n):
         for x in range(n):
             levels[y, x] = 0
-    cost_coeff = np.zeros(n_coef, np.float64)
-    cost_coeff0 = np.zeros(n_coef, np.float64)
-    cost_sig = np.zeros(n_coef, np.float64)
-    rate_inc_up = np.zeros(n_coef, np.int64)
-    rate_inc_down = np.zeros(n_coef, np.int64)
-    sig_rate_delta = np.zeros(n_coef, np.int64)
-    delta_u = np.zeros(n_coef, np.int64)
-    abs_lv = np.zeros(n_coef, np.int64)
-    cg_sig_cost = np.zeros(64, np.float64)
+    # per-coefficient state in three allocations rather than ten (this runs for every TB trial)
+    m = max(n_coef, 64)
+    fbuf = np.zeros((4, m), np.float64)
+    ibuf = np.zeros((5, m), np.int64)
+    cost_coeff, cost_coeff0, cost_sig, cg_sig_cost = fbuf[0], fbuf[1], fbuf[2], fbuf[3, :64]
+    rate_inc_up, rate_inc_down, sig_rate_delta, delta_u, abs_lv = ibuf[0], ibuf[1], ibuf[2], ibuf[3], ibuf[4]
     csbf = np.zeros(64, np.int32)
 
     block_uncoded = 0.0

@@ -23,7 +23,7 @@ from ..core.syntax.pps import parse_pps
 from ..core.syntax.sei import SEI_DECODED_PICTURE_HASH, compute_picture_hash, parse_decoded_picture_hash, parse_sei_messages
 from ..core.syntax.slice_header import parse_slice_header, peek_slice_pps_id
 from ..core.syntax.sps import parse_sps
-from ..core.syntax.tools_ext import parse_cnnlf_slice_byte, sps_tool_records
+from ..core.syntax.tools_ext import cnnlf_slice_flags, sps_tool_records
 from ..core.tool_syntax import new_cnnlf_flags
 from ..errors import DlvcError
 from ..io import Frame, new_frame
@@ -169,7 +169,7 @@ class Decoder:
         cnn_luma = cnn_chroma = 0
         deep = []
         if 1 in tools:                                   # dlvc tool 1: CNN in-loop filter
-            cnn_luma, cnn_chroma = parse_cnnlf_slice_byte(sh.slice_segment_header_extension_data_byte)
+            cnn_luma, cnn_chroma = cnnlf_slice_flags(sh, pps)
             flt, slot = tools[1]
             from ..tools.cnnlf.codec import DecoderStage
             deep.append(DecoderStage(flt, slot, cnn_flags, qp, sh.slice_type == 2, sps.CtbLog2SizeY))

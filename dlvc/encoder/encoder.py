@@ -23,7 +23,7 @@ from ..core.sao import new_sao_params
 from ..core.syntax.pps import write_pps
 from ..core.syntax.sei import picture_md5, write_decoded_picture_hash_sei
 from ..core.syntax.slice_header import SliceHeader, write_slice_header
-from ..core.syntax.tools_ext import cnnlf_slice_byte
+from ..core.syntax.tools_ext import set_cnnlf_slice_flags
 from ..core.tool_syntax import new_cnnlf_flags
 from ..core.syntax.st_rps import explicit_st_rps
 from ..core.syntax.sps import write_sps
@@ -94,7 +94,7 @@ class PictureEncoder:
         if self.cnnlf is not None:
             st = stages[0]
             flags, on = st.flags, st.slice_flags
-            sh.slice_segment_header_extension_data_byte = cnnlf_slice_byte(*on)
+            set_cnnlf_slice_flags(sh, *on)
         return flags, on[0], on[1]
 
     def parameter_set_nals(self):

@@ -70,7 +70,7 @@ def build_parameter_sets(cfg, cs=None):
     records = tool_records(cfg)
     if records:     # dlvc's normative deep tools (core/syntax/tools_ext.py); none: plain HEVC
         set_sps_tools(sps, records)
-        pps.slice_segment_header_extension_present_flag = 1
+        pps.num_extra_slice_header_bits = 2      # slice_reserved_flag: CNN filter slice flags
     return vps, sps, pps
 
 

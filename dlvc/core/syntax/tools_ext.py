@@ -8,7 +8,8 @@ sps_extension_4bits = 1; the sps_extension_data_flag bits then hold
         dlvc_num_tools                  ue(v)
         for( i = 0; i < dlvc_num_tools; i++ ) {
             dlvc_tool_id[ i ]           ue(v)    (dlvc/tools registry)
-            dlvc_weights_sha256[ i ]    u(8) x 32
+            dlvc_weights_hash[ i ]      u(8) x 8 (the first 8 bytes of the sha256 of
+                                                   the weights file)
             dlvc_tool_param_bytes[ i ]  ue(v)
             dlvc_tool_param[ i ][ j ]   u(8) x dlvc_tool_param_bytes
         }
@@ -18,10 +19,10 @@ HEVC decoders ignore sps_extension_data_flag, so the parameter sets stay decodab
 CTU syntax of a tool that is on is not HEVC, so only dlvc-dec decodes such streams.
 With every tool off nothing here is written: the stream is plain HEVC.
 
-Slice header: the PPS sets slice_segment_header_extension_present_flag = 1 and each
-slice_segment_header_extension_data_byte string is, for the tools on in SPS order that
-have slice-level syntax, one byte each; CNN in-loop filter (tool 1):
-bit 7 slice_cnnlf_luma_flag, bit 6 slice_cnnlf_chroma_flag, bits 5..0 zero.
+Slice header: the PPS sets num_extra_slice_header_bits = 2 and the slice header's
+slice_reserved_flag[ 0 ], [ 1 ] are slice_cnnlf_luma_flag and slice_cnnlf_chroma_flag of
+the CNN in-loop filter (tool 1): 2 bits per slice (a slice header extension would cost 11;
+at the low rates of small pictures that is 1% of the stream).  HEVC decoders skip them.
 """
 from __future__ import annotations
 
@@ -31,12 +32,14 @@ from ..bitstream import BitReader, BitstreamError, BitWriter
 
 DLVC_MAGIC = 0x444C
 SPS_EXTENSION_4BITS_DLVC = 1
+HASH_BYTES = 8
+CNNLF_SLICE_BITS = 2
 
 
 @dataclass
 class ToolRecord:
     tool_id: int
-    weights_sha256: bytes
+    weights_hash: bytes            # first HASH_BYTES bytes of the weights file's sha256
     params: bytes = b""
 
 
@@ -47,8 +50,8 @@ def write_tools_extension(records) -> list[int]:
     w.ue(len(records))
     for rec in records:
         w.ue(rec.tool_id)
-        assert len(rec.weights_sha256) == 32
-        for b in rec.weights_sha256:
+        assert len(rec.weights_hash) == HASH_BYTES
+        for b in rec.weights_hash:
             w.u(8, b)
         w.ue(len(rec.params))
         for b in rec.params:
@@ -83,7 +86,7 @@ def parse_tools_extension(bits) -> list[ToolRecord]:
         out = []
         for _ in range(n):
             tid = r.ue()
-            sha = bytes(r.u(8) for _ in range(32))
+            sha = bytes(r.u(8) for _ in range(HASH_BYTES))
             k = r.ue()
             if k > 255:
                 raise BitstreamError(f"dlvc_tool_param_bytes {k} > 255")
@@ -109,12 +112,11 @@ def set_sps_tools(sps, records) -> None:
     sps.sps_extension_data_flag = write_tools_extension(records)
 
 
-def cnnlf_slice_byte(luma: int, chroma: int) -> bytes:
-    return bytes([(luma & 1) << 7 | (chroma & 1) << 6])
+def set_cnnlf_slice_flags(sh, luma: int, chroma: int) -> None:
+    sh.slice_reserved_flag = [luma & 1, chroma & 1]
 
 
-def parse_cnnlf_slice_byte(ext: bytes, index: int = 0) -> tuple[int, int]:
-    if len(ext) <= index:
-        raise BitstreamError("slice header extension lacks the CNN loop filter's flags")
-    b = ext[index]
-    return (b >> 7) & 1, (b >> 6) & 1
+def cnnlf_slice_flags(sh, pps) -> tuple[int, int]:
+    if pps.num_extra_slice_header_bits < CNNLF_SLICE_BITS:
+        raise BitstreamError("the PPS lacks the CNN loop filter's slice flags (num_extra_slice_header_bits < 2)")
+    return sh.slice_reserved_flag[0], sh.slice_reserved_flag[1]

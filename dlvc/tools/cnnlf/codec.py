@@ -17,7 +17,7 @@ import os
 import numpy as np
 
 from ...core.cabac import ENTROPY_BITS, FRAC_BITS_SCALE, NEXT_STATE, init_contexts
-from ...core.syntax.tools_ext import ToolRecord
+from ...core.syntax.tools_ext import HASH_BYTES, ToolRecord
 from ...core.tool_syntax import CNNLF_CHROMA_CTX, CNNLF_LUMA_CTX, merge_filtered, new_cnnlf_flags
 from ...errors import DlvcError
 from .. import CNNLF
@@ -55,20 +55,20 @@ class CnnLoopFilter:
 def sps_record(cfg):
     """The SPS extension record of the tool for an encoder configuration."""
     flt = CnnLoopFilter.get(CNNLF.weights_path(cfg.CNNLFWeights), cfg.CNNLFThreads)
-    return ToolRecord(CNNLF.tool_id, flt.sha256, bytes([SLOTS.index(cfg.CNNLFSlot)])), flt
+    return ToolRecord(CNNLF.tool_id, flt.sha256[:HASH_BYTES], bytes([SLOTS.index(cfg.CNNLFSlot)])), flt
 
 
 def decoder_filter(record, extra_weights="", threads=0):
     """The filter a stream's SPS record asks for; DlvcError when dlvc-dec lacks its weights."""
     candidates = [CNNLF.weights_path()] + ([extra_weights] if extra_weights else [])
     for path in candidates:
-        if os.path.isfile(path) and CNNLF.weights_sha256(path) == record.weights_sha256:
+        if os.path.isfile(path) and CNNLF.weights_sha256(path)[:HASH_BYTES] == record.weights_hash:
             flt = CnnLoopFilter.get(path, threads)
             slot = record.params[0] if record.params else 0
             if slot > 1:
                 raise DlvcError(f"CNN loop filter stage {slot} in the SPS is not defined")
             return flt, SLOTS[slot]
-    raise DlvcError(f"the stream's CNN loop filter weights (sha256 {record.weights_sha256.hex()[:16]}...) "
+    raise DlvcError(f"the stream's CNN loop filter weights (sha256 {record.weights_hash.hex()}...) "
                     f"are not the ones dlvc-dec holds; give them with --CNNLFWeights FILE")
 
 

@@ -294,17 +294,38 @@ def _psnr(a, b):
 
 
 def validate(models, select, val_pics):
-    """PSNR gain (dB) of the integer filter over whole pictures, per QP and component."""
+    """PSNR gain (dB) of the integer filter over whole pictures, per slice type, QP and
+    slot, for Y, Cb, Cr: PSNR of the pooled MSE of the group's pictures after minus before
+    (pooling, not averaging per-picture PSNRs: a grey picture's chroma is coded exactly and
+    one changed sample would count as -80 dB)."""
     from .infer import filter_planes
-    rows = {}
+    sse = {}
     for p in val_pics:
         for slot in ("A", "B"):
             m = models[int(select[p["intra"] and 1 or 0, p["qp"]])]
             out = filter_planes(m, tuple(x.astype(np.int16) for x in p[slot]), p["qp"], threads=0)
             key = f"{'I' if p['intra'] else 'P'}_qp{p['qp']}_{slot}"
-            g = [_psnr(o, f) - _psnr(o, r) for o, f, r in zip(p["org"], out, p[slot])]
-            rows.setdefault(key, []).append(g)
-    return {k: [round(float(x), 4) for x in np.mean(v, axis=0)] for k, v in sorted(rows.items())}
+            acc = sse.setdefault(key, np.zeros((2, 3)))
+            for c, (o, f, r) in enumerate(zip(p["org"], out, p[slot])):
+                acc[0, c] += np.mean((o.astype(np.float64) - r) ** 2)
+                acc[1, c] += np.mean((o.astype(np.float64) - f) ** 2)
+    return {k: [round(10 * math.log10(max(v[0, c], 1e-10) / max(v[1, c], 1e-10)), 4) for c in range(3)]
+            for k, v in sorted(sse.items())}
+
+
+def revalidate(out, data_dir=None, work=None, log=print):
+    """Recompute the record's validation of existing weights (no training)."""
+    from .infer import load_models
+    data = make_data(find_data(data_dir), work or os.path.join(os.getcwd(), ".dlvc-cache", "cnnlf-data"), 2, log)
+    val_pics = [p for n, d in data.items() if n.endswith("val") for q in QPS for p in d[q]]
+    models, select = load_models(out + ".npz")
+    with open(out + ".json") as f:
+        record = json.load(f)
+    record["validation_psnr_gain_db"] = {"key": "slice type_QP_slot: [Y, Cb, Cr] dB, PSNR of pooled MSE, "
+                                         "whole-picture filter, no flags", **validate(models, select, val_pics)}
+    with open(out + ".json", "w") as f:
+        json.dump(record, f, indent=1)
+    log(json.dumps(record["validation_psnr_gain_db"], indent=1))
 
 
 def train(out, minutes=30.0, data_dir=None, work=None, seed=0, channels=24, layers=7, bands=(27, 32),
@@ -370,7 +391,8 @@ def train(out, minutes=30.0, data_dir=None, work=None, seed=0, channels=24, laye
                                "pictures": sum(len(d[q]) for q in QPS)} for n, d in data.items()},
                  "stages": "both slot A (deblocked) and slot B (after SAO) pictures as inputs",
                  "encoder": "dlvc, filter off, cfg/intra.cfg and cfg/lowdelay.cfg"},
-        "validation_psnr_gain_db": {"key": "slice type_QP_slot: [Y, Cb, Cr] dB, whole-picture filter, no flags",
+        "validation_psnr_gain_db": {"key": "slice type_QP_slot: [Y, Cb, Cr] dB, PSNR of pooled MSE, "
+                                           "whole-picture filter, no flags",
                                     **val},
     }
     with open(out + ".json", "w") as f:
@@ -393,6 +415,8 @@ def add_subparsers(sub):
     p.add_argument("--lr", type=float, default=1e-3)
     p.add_argument("--threads", type=int, default=0, help="torch threads (0: one per core)")
     p.add_argument("--jobs", type=int, default=2, help="encoder processes for the data")
+    p.add_argument("--revalidate", action="store_true", help="only recompute the validation in the record "
+                   "of existing weights (-o)")
     p.add_argument("-o", "--out", default=None, help="output path without extension "
                    "(default: the shipped dlvc/tools/cnnlf/weights/cnnlf)")
     p.set_defaults(func=_run)
@@ -400,6 +424,9 @@ def add_subparsers(sub):
 
 def _run(args):
     out = args.out or os.path.join(os.path.dirname(os.path.abspath(__file__)), "weights", "cnnlf")
+    if args.revalidate:
+        revalidate(out, args.data, args.work)
+        return 0
     bands = tuple(int(b) for b in args.bands.split(",") if b.strip())
     train(out, minutes=args.minutes, data_dir=args.data, work=args.work, seed=args.seed, channels=args.channels,
           layers=args.layers, bands=bands, batch=args.batch, lr=args.lr, threads=args.threads, jobs=args.jobs,

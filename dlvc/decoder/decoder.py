@@ -72,7 +72,7 @@ def check_supported(sps, pps):
 class Decoder:
     """Feed it a whole Annex-B stream; it yields decoded pictures in output order."""
 
-    def __init__(self, check_hash=True, cnnlf_weights="", cnnlf_threads=0):
+    def __init__(self, check_hash=True, cnnlf_weights="", cnnlf_threads=1):
         self.check_hash = check_hash
         self.cnnlf_weights, self.cnnlf_threads = cnnlf_weights, cnnlf_threads
         self.tools = {}              # id(SPS) -> {tool id: (loaded tool, its parameters)}

@@ -16,7 +16,7 @@ import numpy as np
 
 from ..core.bitstream import CRA_NUT, IDR_W_RADL, PPS_NUT, SPS_NUT, SUFFIX_SEI_NUT, TRAIL_R, VPS_NUT, nal_unit
 from ..core.cabac import init_contexts, new_writer
-from ..core.params import SLICE_B, SLICE_I, make_params
+from ..core.params import P_SLICE_QP, SLICE_B, SLICE_I, make_params
 from ..core.loopfilter import LF_SAO_CHROMA, LF_SAO_LUMA, apply_loop_filters, make_lf_params
 from ..core.picture import new_meta
 from ..core.sao import new_sao_params
@@ -114,6 +114,34 @@ class PictureEncoder:
         ep[E_FAST_MPM] = cfg.FastUDIUseMPMEnabled
         return ep
 
+    def filter_and_write(self, org, rec, coef, meta, prm, ep, slice_type, init_type, sh, nal_unit_type,
+                         ref_ids=None):
+        """After the CTU decisions: the in-loop filters with SAO's and the deep tools'
+        decisions, then the slice NAL unit (and the picture hash SEI).  sh: the slice header,
+        its SAO and tool flags set here from those decisions.  Returns the NAL units."""
+        qp = int(prm[P_SLICE_QP])
+        sao_on = sh.slice_sao_luma_flag or sh.slice_sao_chroma_flag
+        lf = make_lf_params(self.sps, self.pps, sh)
+        lambdas = sao_lambdas(ep[E_LAMBDA], ep[E_W_CB], ep[E_W_CR])
+        stages = self.deep_stages(org, qp, slice_type, ep, init_type)
+        sao = apply_loop_filters(
+            rec, meta, prm, lf, ref_pic_ids=ref_ids, keep_pre_deblocking=bool(self.cfg.SAOLcuBoundary),
+            decide_sao=(lambda deb, pre: decide_sao_picture(org, deb, pre, prm, lf, lambdas, qp)) if sao_on else None,
+            deep=stages)
+        if sao is None:
+            sao = new_sao_params(1, 1)
+        # SAO's decision may switch a component off for the whole slice
+        sh.slice_sao_luma_flag, sh.slice_sao_chroma_flag = int(lf[0, LF_SAO_LUMA]), int(lf[0, LF_SAO_CHROMA])
+        cnn_flags, cnn_luma, cnn_chroma = self.deep_syntax(stages, sh)
+        w, buf = new_writer(self.capacity)
+        nbytes = write_slice_data(w, buf, init_contexts(init_type, qp), meta, coef, prm, sao, sh.slice_sao_luma_flag,
+                                  sh.slice_sao_chroma_flag, self.cand, cnn_flags, cnn_luma, cnn_chroma)
+        header = write_slice_header(sh, self.sps, self.pps, nal_unit_type)
+        nals = [nal_unit(nal_unit_type, header + bytes(buf[:nbytes]))]
+        if self.cfg.SEIDecodedPictureHash:
+            nals.append(nal_unit(SUFFIX_SEI_NUT, write_decoded_picture_hash_sei(picture_md5(rec))))
+        return nals
+
     def encode(self, frame, poc, nal_unit_type, qp):
         """Code one frame as an intra picture. Returns (list of NAL bytes, reconstructed Frame)."""
         org = tuple(pad_frame(frame, self.cw, self.ch, np.int16))
@@ -133,25 +161,7 @@ class PictureEncoder:
                          st_ref_pic_set=explicit_st_rps([], [], [], []),
                          slice_sao_luma_flag=sao_on, slice_sao_chroma_flag=sao_on,
                          slice_loop_filter_across_slices_enabled_flag=self.pps.pps_loop_filter_across_slices_enabled_flag)
-        lf = make_lf_params(self.sps, self.pps, sh)
-        lambdas = sao_lambdas(ep[E_LAMBDA], ep[E_W_CB], ep[E_W_CR])
-        stages = self.deep_stages(org, qp, SLICE_I, ep, 0)
-        sao = apply_loop_filters(
-            rec, meta, prm, lf, keep_pre_deblocking=bool(self.cfg.SAOLcuBoundary),
-            decide_sao=(lambda deb, pre: decide_sao_picture(org, deb, pre, prm, lf, lambdas, qp)) if sao_on else None,
-            deep=stages)
-        if sao is None:
-            sao = new_sao_params(1, 1)
-        # SAO's decision may switch a component off for the whole slice
-        sh.slice_sao_luma_flag, sh.slice_sao_chroma_flag = int(lf[0, LF_SAO_LUMA]), int(lf[0, LF_SAO_CHROMA])
-        cnn_flags, cnn_luma, cnn_chroma = self.deep_syntax(stages, sh)
-        w, buf = new_writer(self.capacity)
-        nbytes = write_slice_data(w, buf, init_contexts(0, qp), meta, coef, prm, sao, sh.slice_sao_luma_flag, sh.slice_sao_chroma_flag, self.cand,
-                                  cnn_flags, cnn_luma, cnn_chroma)
-        header = write_slice_header(sh, self.sps, self.pps, nal_unit_type)
-        nals = [nal_unit(nal_unit_type, header + bytes(buf[:nbytes]))]
-        if self.cfg.SEIDecodedPictureHash:
-            nals.append(nal_unit(SUFFIX_SEI_NUT, write_decoded_picture_hash_sei(picture_md5(rec))))
+        nals = self.filter_and_write(org, rec, coef, meta, prm, ep, SLICE_I, 0, sh, nal_unit_type)
         return nals, Frame(*rec)
 
 
@@ -211,25 +221,7 @@ class PictureEncoder:
         ip[IP_MVD_L1_ZERO] = sh.mvd_l1_zero_flag if st == SLICE_B else 0
         inter = make_inter_context(refs, ref_slot, num_ref, l1_to_l0, col_meta, sp, ip, (self.ch, self.cw))
         self.decider.decide(org, rec, coef, meta, prm, ep, init_contexts(init_type, qp), inter)
-        lf = make_lf_params(sps, pps, sh)
-        lambdas = sao_lambdas(ep[E_LAMBDA], ep[E_W_CB], ep[E_W_CR])
-        stages = self.deep_stages(org, qp, st, ep, init_type)
-        sao = apply_loop_filters(
-            rec, meta, prm, lf, ref_pic_ids=ref_ids, keep_pre_deblocking=bool(cfg.SAOLcuBoundary),
-            decide_sao=(lambda deb, pre: decide_sao_picture(org, deb, pre, prm, lf, lambdas, qp)) if sao_on else None,
-            deep=stages)
-        if sao is None:
-            sao = new_sao_params(1, 1)
-        # SAO's decision may switch a component off for the whole slice
-        sh.slice_sao_luma_flag, sh.slice_sao_chroma_flag = int(lf[0, LF_SAO_LUMA]), int(lf[0, LF_SAO_CHROMA])
-        cnn_flags, cnn_luma, cnn_chroma = self.deep_syntax(stages, sh)
-        w, buf = new_writer(self.capacity)
-        nbytes = write_slice_data(w, buf, init_contexts(init_type, qp), meta, coef, prm, sao, sh.slice_sao_luma_flag, sh.slice_sao_chroma_flag, self.cand,
-                                  cnn_flags, cnn_luma, cnn_chroma)
-        header = write_slice_header(sh, sps, pps, plan.nal_unit_type)
-        nals = [nal_unit(plan.nal_unit_type, header + bytes(buf[:nbytes]))]
-        if cfg.SEIDecodedPictureHash:
-            nals.append(nal_unit(SUFFIX_SEI_NUT, write_decoded_picture_hash_sei(picture_md5(rec))))
+        nals = self.filter_and_write(org, rec, coef, meta, prm, ep, st, init_type, sh, plan.nal_unit_type, ref_ids)
         return nals, RefPicture(plan.poc, rec, meta, ref_pocs)
 
 

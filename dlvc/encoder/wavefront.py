@@ -74,14 +74,11 @@ class CtuDecider:
         def run_row(r):
             s = self.scratch.get()
             try:
-                if r == 0:
-                    ctx = ctx0.copy()
-                else:
-                    wait_above(r, sync)
-                    ctx = row_ctx[r - 1].copy()
                 for x in range(cols):
                     if r > 0:
-                        wait_above(r, min(x + 1, cols - 1))
+                        wait_above(r, min(x + 1, cols - 1))     # at x = 0 that is the sync CTU
+                    if x == 0:
+                        ctx = (ctx0 if r == 0 else row_ctx[r - 1]).copy()
                     compress_ctu(org, planes, coef, meta, prm, ep, ctx, s.we, s.bufe, s.wk, s.snaps, s.cand,
                                  x << log2, r << log2, inter)
                     if x == sync:

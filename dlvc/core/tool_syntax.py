@@ -19,6 +19,7 @@ import numpy as np
 from numba import njit
 
 from .cabac import EXT_BASE, decode_decision, encode_decision
+from .sao import sao_merge_candidates
 
 CNNLF_LUMA_CTX = EXT_BASE + 0
 CNNLF_CHROMA_CTX = EXT_BASE + 3
@@ -30,11 +31,12 @@ def new_cnnlf_flags(ctbs_h, ctbs_w):
 
 @njit(cache=True, nogil=True)
 def cnnlf_ctx_inc(flags, rx, ry, c, ctbs_w, slice_addr_rs):
-    addr = ry * ctbs_w + rx
+    """condL + condA; the left / above CTB is available where sao() could merge with it."""
+    left, up = sao_merge_candidates(rx, ry, ctbs_w, slice_addr_rs)
     inc = 0
-    if rx > 0 and addr - 1 >= slice_addr_rs and flags[ry, rx - 1, c]:
+    if left and flags[ry, rx - 1, c]:
         inc += 1
-    if ry > 0 and addr - ctbs_w >= slice_addr_rs and flags[ry - 1, rx, c]:
+    if up and flags[ry - 1, rx, c]:
         inc += 1
     return inc
 

@@ -16,9 +16,9 @@ import os
 
 import numpy as np
 
-from ...core.cabac import ENTROPY_BITS, FRAC_BITS_SCALE, NEXT_STATE, init_contexts
+from ...core.cabac import FRAC_BITS_SCALE, bin_cost, encode_decision, init_contexts, new_writer
 from ...core.syntax.tools_ext import HASH_BYTES, ToolRecord
-from ...core.tool_syntax import CNNLF_CHROMA_CTX, CNNLF_LUMA_CTX, merge_filtered, new_cnnlf_flags
+from ...core.tool_syntax import CNNLF_CHROMA_CTX, CNNLF_LUMA_CTX, cnnlf_ctx_inc, merge_filtered, new_cnnlf_flags
 from ...errors import DlvcError
 from .. import CNNLF
 from .infer import filter_planes, load_models
@@ -100,30 +100,27 @@ def decide_flags(gain, lam, ctx, ci_base):
     """Greedy raster-order decision of one component's CTU flags by rate-distortion cost:
     a flag is 1 when the distortion it saves exceeds lambda times the extra bits, with the
     bits estimated from the adaptive contexts (ctxInc from the left and above decisions
-    already made).  Then the slice flag: on only if the CTU flags' total saving exceeds
-    lambda times all the flags' bits.  Returns (flags [h, w] int32, slice_on)."""
+    already made, as the syntax codes them).  Then the slice flag: on only if the CTU flags'
+    total saving exceeds lambda times all the flags' bits.  Returns (flags [h, w] int32,
+    slice_on)."""
     h, w = gain.shape
-    flags = np.zeros((h, w), np.int32)
+    flags = new_cnnlf_flags(h, w)[:, :, :1].copy()     # one component, tool_syntax's layout
     ctx = ctx.copy()
+    we, bufe = new_writer(16, estimate=True)           # advances the contexts as coding will
     saved, bits = 0.0, 0.0
     scale = 1.0 / FRAC_BITS_SCALE
     for ry in range(h):
         for rx in range(w):
-            inc = (1 if rx > 0 and flags[ry, rx - 1] else 0) + (1 if ry > 0 and flags[ry - 1, rx] else 0)
-            s = int(ctx[ci_base + inc])
-            b0, b1 = ENTROPY_BITS[s ^ 0] * scale, ENTROPY_BITS[s ^ 1] * scale
+            ci = ci_base + cnnlf_ctx_inc(flags, rx, ry, 0, w, 0)
+            b0, b1 = bin_cost(ctx, ci, 0) * scale, bin_cost(ctx, ci, 1) * scale
             f = 1 if gain[ry, rx] - lam * (b1 - b0) > 0 else 0
-            flags[ry, rx] = f
+            flags[ry, rx, 0] = f
             bits += b1 if f else b0
             saved += gain[ry, rx] if f else 0.0
-            _update(ctx, ci_base + inc, f)
+            encode_decision(we, bufe, ctx, ci, f)
+    flags = flags[:, :, 0]
     on = bool(flags.any()) and saved > lam * bits
     return (flags if on else flags * 0), on
-
-
-def _update(ctx, ci, b):
-    s = int(ctx[ci])
-    ctx[ci] = NEXT_STATE[(s << 1) | ((s ^ b) & 1)]
 
 
 class EncoderStage:

@@ -37,7 +37,7 @@ removes NumPy reference-count traffic inside them, which otherwise costs more
 than the arithmetic coding itself.  All bins are plain ints (0/1), ``ci`` an int.
 """
 import numpy as np
-from numba import njit
+from ..jit import njit
 
 # ----------------------------------------------------------------------------
 # Context index layout (counts from the tables of 9.3.2.2, per initType)

@@ -26,7 +26,7 @@ cu_qp_delta state of 8.6.1 (only touched when cu_qp_delta_enabled_flag is 1, so 
 array still works with it off).
 """
 import numpy as np
-from numba import njit
+from ..jit import njit
 
 from .cabac import (
     ABS_MVD_GREATER0_FLAG, ABS_MVD_GREATER1_FLAG, CBF_CHROMA, CBF_LUMA, CU_QP_DELTA_ABS,

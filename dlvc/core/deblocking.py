@@ -26,7 +26,7 @@ FFmpeg do.  Not supported (never used by dlvc streams): pcm_loop_filter_disabled
 PCM CUs, cu_transquant_bypass, tiles.
 """
 import numpy as np
-from numba import njit
+from ..jit import njit
 
 from .constants import MAX_SAMPLE
 from .picture import (

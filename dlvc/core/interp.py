@@ -47,7 +47,7 @@ predict_pu(ref0, ref1, x0, y0, w, h, c_idx, mv0x, mv0y, mv1x, mv1y, ref_idx0, re
     weighted_bipred_flag (B slices).
 """
 import numpy as np
-from numba import njit
+from ..jit import njit
 
 from dlvc.core.constants import BIT_DEPTH
 

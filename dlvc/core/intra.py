@@ -16,7 +16,7 @@ Conventions (see docs/internals.md):
 * Intra modes: 0 = INTRA_PLANAR, 1 = INTRA_DC, 2..34 = INTRA_ANGULAR2..34.
 """
 import numpy as np
-from numba import njit
+from ..jit import njit
 
 from dlvc.core.constants import BIT_DEPTH
 

@@ -62,7 +62,7 @@ chroma_mv(mv) -> int
 make_mv_params(...) (Python) -> sp
 """
 import numpy as np
-from numba import njit
+from ..jit import njit
 
 from dlvc.core.intra import min_tb_addr_zs
 from dlvc.core.picture import (F_MERGE, F_MV0X, F_MV0Y, F_MV1X, F_MV1Y, F_PRED_MODE, F_REF0,

@@ -11,7 +11,7 @@ Inter reference data (per slice, built by the caller, e.g. ``make_ref_planes``):
 mvpred.make_mv_params(...) (for derive_cu_motion).
 """
 import numpy as np
-from numba import njit
+from ..jit import njit
 
 from .constants import MAX_SAMPLE
 from .ctu_syntax import num_pus, pu_rect

@@ -29,7 +29,7 @@ the encoder's job (``dlvc.encoder.quant.sign_data_hiding``); the writer does
 not check it.
 """
 import numpy as np
-from numba import njit
+from ..jit import njit
 
 from .cabac import (
     CODED_SUB_BLOCK_FLAG, COEFF_ABS_LEVEL_GREATER1_FLAG, COEFF_ABS_LEVEL_GREATER2_FLAG,

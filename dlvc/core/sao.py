@@ -22,7 +22,7 @@ slice boundary, where slice_loop_filter_across_slices_enabled_flag forbids it) a
 they are.
 """
 import numpy as np
-from numba import njit
+from ..jit import njit
 
 from .cabac import (
     SAO_MERGE_FLAG, SAO_TYPE_IDX, decode_bypass, decode_bypass_bins, decode_decision, encode_bypass,

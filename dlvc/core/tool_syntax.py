@@ -16,7 +16,7 @@ Flags of a picture live in ``flags = np.int32 [PicHeightInCtbsY, PicWidthInCtbsY
 whose flag is 1.
 """
 import numpy as np
-from numba import njit
+from ..jit import njit
 
 from .cabac import EXT_BASE, decode_decision, encode_decision
 from .sao import sao_merge_candidates

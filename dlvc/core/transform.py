@@ -11,7 +11,7 @@ level and residual blocks are ``np.int32`` with at least ``N x N`` entries,
 ``N = 1 << log2_size``; only ``[:N, :N]`` is read / written.
 """
 import numpy as np
-from numba import njit
+from ..jit import njit
 
 from dlvc.core.constants import BIT_DEPTH
 

@@ -1,5 +1,5 @@
 """Slice data parsing and reconstruction of a picture, CTU by CTU (compiled)."""
-from numba import njit
+from ..jit import njit
 
 from ..core.cabac import decode_terminate, decoder_init, reader_byte_pos, reader_overrun
 from ..core.ctu_syntax import CS_QP_PREV, parse_coding_quadtree

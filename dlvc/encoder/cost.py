@@ -14,62 +14,75 @@ with 8x8 Hadamards when w and h are multiples of 8 (each (sum + 2) >> 2), else
 Results are Python/Numba ints (int64).
 """
 import numpy as np
-from numba import njit
+from ..jit import njit
 
 
 @njit(cache=True, nogil=True)
-def _hads4x4(a, ax, ay, b, bx, by, d):
-    for i in range(4):
-        for j in range(4):
-            d[i, j] = np.int64(a[ay + i, ax + j]) - np.int64(b[by + i, bx + j])
-    # horizontal
-    for i in range(4):
-        a0 = d[i, 0] + d[i, 2]
-        a1 = d[i, 1] + d[i, 3]
-        a2 = d[i, 0] - d[i, 2]
-        a3 = d[i, 1] - d[i, 3]
-        d[i, 0] = a0 + a1
-        d[i, 1] = a0 - a1
-        d[i, 2] = a2 + a3
-        d[i, 3] = a2 - a3
-    # vertical and sum
-    s = 0
-    for j in range(4):
-        a0 = d[0, j] + d[2, j]
-        a1 = d[1, j] + d[3, j]
-        a2 = d[0, j] - d[2, j]
-        a3 = d[1, j] - d[3, j]
-        s += abs(a0 + a1) + abs(a0 - a1) + abs(a2 + a3) + abs(a2 - a3)
-    return (s + 1) >> 1
+def _bfly4(x0, x1, x2, x3):
+    """4-point Hadamard butterflies (HM's ordering; only the sum of magnitudes matters)."""
+    a0 = x0 + x2
+    a1 = x1 + x3
+    a2 = x0 - x2
+    a3 = x1 - x3
+    return a0 + a1, a0 - a1, a2 + a3, a2 - a3
+
+
+@njit(cache=True, nogil=True)
+def _row4(a, ax, y, b, bx, v):
+    """Butterflies of one row of 4 differences (int32: 8-bit differences stay below 2^15)."""
+    return _bfly4(np.int32(a[y, ax]) - np.int32(b[v, bx]),
+                  np.int32(a[y, ax + 1]) - np.int32(b[v, bx + 1]),
+                  np.int32(a[y, ax + 2]) - np.int32(b[v, bx + 2]),
+                  np.int32(a[y, ax + 3]) - np.int32(b[v, bx + 3]))
+
+
+@njit(cache=True, nogil=True)
+def _abs_bfly4(x0, x1, x2, x3):
+    c0, c1, c2, c3 = _bfly4(x0, x1, x2, x3)
+    return abs(c0) + abs(c1) + abs(c2) + abs(c3)
+
+
+@njit(cache=True, nogil=True)
+def _hads4x4(a, ax, ay, b, bx, by):
+    """Rows, then columns, all in registers."""
+    r0 = _row4(a, ax, ay, b, bx, by)
+    r1 = _row4(a, ax, ay + 1, b, bx, by + 1)
+    r2 = _row4(a, ax, ay + 2, b, bx, by + 2)
+    r3 = _row4(a, ax, ay + 3, b, bx, by + 3)
+    s = (_abs_bfly4(r0[0], r1[0], r2[0], r3[0]) + _abs_bfly4(r0[1], r1[1], r2[1], r3[1])
+         + _abs_bfly4(r0[2], r1[2], r2[2], r3[2]) + _abs_bfly4(r0[3], r1[3], r2[3], r3[3]))
+    return (np.int64(s) + 1) >> 1
+
+
+@njit(cache=True, nogil=True)
+def _bfly8(x0, x1, x2, x3, x4, x5, x6, x7):
+    """8-point Hadamard: a 2-point stage on (k, k + 4), then two 4-point ones."""
+    a0, a1, a2, a3 = _bfly4(x0 + x4, x1 + x5, x2 + x6, x3 + x7)
+    a4, a5, a6, a7 = _bfly4(x0 - x4, x1 - x5, x2 - x6, x3 - x7)
+    return a0, a1, a2, a3, a4, a5, a6, a7
 
 
 @njit(cache=True, nogil=True)
 def _hads8x8(a, ax, ay, b, bx, by, d):
+    """Rows transformed into the scratch d (int32 holds 64 * 255 * 8), then columns."""
     for i in range(8):
-        for j in range(8):
-            d[i, j] = np.int64(a[ay + i, ax + j]) - np.int64(b[by + i, bx + j])
-    # horizontal: three butterfly stages
-    for i in range(8):
-        for half in (4, 2, 1):
-            for j in range(8):
-                if (j & half) == 0:
-                    u = d[i, j]
-                    v = d[i, j + half]
-                    d[i, j] = u + v
-                    d[i, j + half] = u - v
-    # vertical
-    for j in range(8):
-        for half in (4, 2, 1):
-            for i in range(8):
-                if (i & half) == 0:
-                    u = d[i, j]
-                    v = d[i + half, j]
-                    d[i, j] = u + v
-                    d[i + half, j] = u - v
+        y = ay + i
+        v = by + i
+        (d[i, 0], d[i, 1], d[i, 2], d[i, 3],
+         d[i, 4], d[i, 5], d[i, 6], d[i, 7]) = _bfly8(
+            np.int32(a[y, ax]) - np.int32(b[v, bx]),
+            np.int32(a[y, ax + 1]) - np.int32(b[v, bx + 1]),
+            np.int32(a[y, ax + 2]) - np.int32(b[v, bx + 2]),
+            np.int32(a[y, ax + 3]) - np.int32(b[v, bx + 3]),
+            np.int32(a[y, ax + 4]) - np.int32(b[v, bx + 4]),
+            np.int32(a[y, ax + 5]) - np.int32(b[v, bx + 5]),
+            np.int32(a[y, ax + 6]) - np.int32(b[v, bx + 6]),
+            np.int32(a[y, ax + 7]) - np.int32(b[v, bx + 7]))
     s = 0
-    for i in range(8):
-        for j in range(8):
-            s += abs(d[i, j])
+    for j in range(8):
+        c0, c1, c2, c3, c4, c5, c6, c7 = _bfly8(d[0, j], d[1, j], d[2, j], d[3, j],
+                                                d[4, j], d[5, j], d[6, j], d[7, j])
+        s += abs(c0) + abs(c1) + abs(c2) + abs(c3) + abs(c4) + abs(c5) + abs(c6) + abs(c7)
     return (s + 2) >> 2
 
 
@@ -90,16 +103,15 @@ def _hads2x2(a, ax, ay, b, bx, by):
 def satd(a, ax, ay, b, bx, by, w, h):
     """HM-style Hadamard SATD (see module docstring); w, h even."""
     s = 0
-    if (w & 3) == 0 and (h & 3) == 0:
-        d = np.empty((8, 8), np.int64)      # the transforms' scratch, once per call
-        if (w & 7) == 0 and (h & 7) == 0:
-            for y in range(0, h, 8):
-                for x in range(0, w, 8):
-                    s += _hads8x8(a, ax + x, ay + y, b, bx + x, by + y, d)
-        else:
-            for y in range(0, h, 4):
-                for x in range(0, w, 4):
-                    s += _hads4x4(a, ax + x, ay + y, b, bx + x, by + y, d)
+    if (w & 7) == 0 and (h & 7) == 0:
+        d = np.empty((8, 8), np.int32)      # the 8x8 transforms' scratch, once per call
+        for y in range(0, h, 8):
+            for x in range(0, w, 8):
+                s += _hads8x8(a, ax + x, ay + y, b, bx + x, by + y, d)
+    elif (w & 3) == 0 and (h & 3) == 0:
+        for y in range(0, h, 4):
+            for x in range(0, w, 4):
+                s += _hads4x4(a, ax + x, ay + y, b, bx + x, by + y)
     else:
         for y in range(0, h, 2):
             for x in range(0, w, 2):
@@ -109,20 +121,29 @@ def satd(a, ax, ay, b, bx, by, w, h):
 
 @njit(cache=True, nogil=True)
 def sse(a, ax, ay, b, bx, by, w, h):
-    """Sum of squared differences over a w x h window."""
+    """Sum of squared differences over a w x h window (unsigned indices, see sad)."""
     s = 0
     for y in range(h):
-        for x in range(w):
-            d = np.int64(a[ay + y, ax + x]) - np.int64(b[by + y, bx + x])
-            s += d * d
+        ya = np.uintp(ay + y)
+        yb = np.uintp(by + y)
+        r = np.int32(0)             # a row of 64 8-bit differences: < 2^22
+        for x in range(np.uintp(w)):
+            d = np.int32(a[ya, np.uintp(ax) + x]) - np.int32(b[yb, np.uintp(bx) + x])
+            r += d * d
+        s += r
     return s
 
 
 @njit(cache=True, nogil=True)
 def sad(a, ax, ay, b, bx, by, w, h):
-    """Sum of absolute differences over a w x h window."""
+    """Sum of absolute differences over a w x h window.  Unsigned indices: Numba then skips
+    its negative-index wraparound test per sample and the rows vectorise."""
     s = 0
     for y in range(h):
-        for x in range(w):
-            s += abs(np.int64(a[ay + y, ax + x]) - np.int64(b[by + y, bx + x]))
+        ya = np.uintp(ay + y)
+        yb = np.uintp(by + y)
+        r = np.int32(0)
+        for x in range(np.uintp(w)):
+            r += abs(np.int32(a[ya, np.uintp(ax) + x]) - np.int32(b[yb, np.uintp(bx) + x]))
+        s += r
     return s

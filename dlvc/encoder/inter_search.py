@@ -32,7 +32,7 @@ The per-picture inter context ``inter`` is a tuple built by :func:`make_inter_co
      wp int32[2, 16, 3, 2], wp_denom int32[3])    weighted prediction tables (unused: flags 0)
 """
 import numpy as np
-from numba import njit
+from ..jit import njit
 
 from ..core.cabac import (
     CBF_CHROMA, CBF_LUMA, FRAC_BITS_SCALE, SPLIT_CU_FLAG, SPLIT_TRANSFORM_FLAG, bin_cost, est_bits,

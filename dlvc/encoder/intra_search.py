@@ -7,7 +7,7 @@ reconstructs with core/ functions; rates come from the CABAC estimator running
 the same syntax writer that codes the stream.
 """
 import numpy as np
-from numba import njit
+from ..jit import njit
 
 from ..core.cabac import (
     PREV_INTRA_LUMA_PRED_FLAG, SPLIT_CU_FLAG, SPLIT_TRANSFORM_FLAG, CBF_LUMA, FRAC_BITS_SCALE,

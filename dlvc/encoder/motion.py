@@ -130,7 +130,7 @@ search_pu(org, x, y, w, h, fp_all, pad, ref_slot, num_ref, l1_to_l0, amvp, amvp_
 import math
 
 import numpy as np
-from numba import njit
+from ..jit import njit
 
 from dlvc.core.interp import interpolate_plane_pixels
 from dlvc.encoder.cost import satd
@@ -311,11 +311,17 @@ def _sad_block(org, ox, oy, ref, rx, ry, w, h, sub, best):
     step = 2 if (sub and h > 8) else 1
     sh = step - 1
     s = np.int64(0)
+    # unsigned indices: no negative-index wraparound test per sample, so the row vectorises
+    # (all positions are inside the padded planes)
+    uox = np.uintp(ox)
+    urx = np.uintp(rx)
     for j in range(0, h, step):
-        # 2-D indexing: a row view per row would cost a reference count update each
-        for i in range(w):
-            d = np.int64(org[oy + j, ox + i]) - np.int64(ref[ry + j, rx + i])
-            s += d if d >= 0 else -d
+        yo = np.uintp(oy + j)
+        yr = np.uintp(ry + j)
+        r = np.int32(0)
+        for i in range(np.uintp(w)):
+            r += abs(np.int32(org[yo, uox + i]) - np.int32(ref[yr, urx + i]))
+        s += r
         if (s << sh) >= best:
             return s << sh
     return s << sh

@@ -18,7 +18,7 @@ Distortion is measured in the transform domain scaled as HM's errScale
 residual samples, so that cost = D + lambda * R with R in 1/32768 bit.
 """
 import numpy as np
-from numba import njit
+from ..jit import njit
 
 from ..core.cabac import (
     CODED_SUB_BLOCK_FLAG, COEFF_ABS_LEVEL_GREATER1_FLAG, COEFF_ABS_LEVEL_GREATER2_FLAG,

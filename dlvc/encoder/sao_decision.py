@@ -20,7 +20,7 @@ Usage, per picture (see ``decide_sao_picture``):
 lf's SAO flags are cleared when the picture-level test disables SAO.
 """
 import numpy as np
-from numba import njit
+from ..jit import njit
 
 from ..core.cabac import encode_decision, est_bits, init_contexts, new_writer, set_est_bits
 from ..core.cabac import SAO_MERGE_FLAG

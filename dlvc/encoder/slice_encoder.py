@@ -4,7 +4,7 @@ The second of two passes, as HM: the decisions of every CTU (wavefront.CtuDecide
 first, since the in-loop filters and SAO's decisions need the whole reconstructed picture;
 then the CABAC coding of SAO parameters and coding trees here.
 """
-from numba import njit
+from ..jit import njit
 
 from ..core.cabac import encode_terminate, finish
 from ..core.ctu_syntax import write_coding_quadtree

@@ -5,7 +5,7 @@ of a luma square (and its chroma) so that an alternative can be tried in place
 and the better one kept, as HM does with its per-depth buffers.
 """
 import numpy as np
-from numba import njit
+from ..jit import njit
 
 from ..core.picture import NUM_FIELDS
 

@@ -1,10 +1,10 @@
-"""The Numba cache stamps (dlvc/_numba_cache.py): every dlvc module a module imports, as
+"""The Numba cache stamps (dlvc/_stamps.py): every dlvc module a module imports, as
 Python's own parser sees the imports, is part of its stamp."""
 import ast
 import glob
 import os
 
-from dlvc import _numba_cache as C
+from dlvc import _stamps as C
 
 
 def ast_imports(path):

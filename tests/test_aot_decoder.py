@@ -1,0 +1,59 @@
+"""dlvc-dec's ahead-of-time compiled decoder library (dlvc/decoder/aot.py, dlvc/jit.py)."""
+import os
+import subprocess
+import sys
+
+import numpy as np
+
+from codec_util import ROOT, encode_sequence
+from dlvc.decoder import aot
+
+# dlvc-dec's main in a fresh process; reports on stdout whether Numba was imported
+DEC = ("import sys\nfrom dlvc.cli.dec import main\ntry:\n    main()\nfinally:\n"
+       "    print('numba imported:', 'numba' in sys.modules)\n")
+
+
+def run_dec(args, env):
+    return subprocess.run([sys.executable, "-c", DEC] + args, capture_output=True, text=True,
+                          cwd=ROOT, env=env)
+
+
+def test_library_built_then_used_and_decodes_exactly(tmp_path):
+    stream, rec, _ = encode_sequence(tmp_path, "Carphone", 3, 32, ("cfg/lowdelay.cfg",))
+    bs = tmp_path / "s.bin"
+    env = dict(os.environ, DLVC_AOT="1", DLVC_AOT_DIR=str(tmp_path / "aot"))
+    first = run_dec(["-b", str(bs), "-o", str(tmp_path / "jit.yuv")], env)
+    assert first.returncode == 0, first.stderr
+    assert "numba imported: True" in first.stdout
+    assert aot.BUILD_MESSAGE in first.stderr
+    libs = [f for f in os.listdir(tmp_path / "aot") if f.startswith("dlvc_dec_")]
+    assert len(libs) == 1 and not libs[0].endswith(".failed"), libs
+    second = run_dec(["-b", str(bs), "-o", str(tmp_path / "aot.yuv")], env)
+    assert second.returncode == 0, second.stderr
+    assert "numba imported: False" in second.stdout
+    assert second.stderr == ""
+    for name in ("jit.yuv", "aot.yuv"):
+        assert np.array_equal(np.fromfile(tmp_path / name, np.uint8), rec), name
+    # a corrupt stream is still one clear line, through the library too
+    (tmp_path / "bad.bin").write_bytes(stream[:len(stream) // 2])
+    bad = run_dec(["-b", str(tmp_path / "bad.bin"), "-o", str(tmp_path / "bad.yuv")], env)
+    assert bad.returncode != 0 and bad.stderr.count("\n") == 1 and "error" in bad.stderr
+    assert not (tmp_path / "bad.yuv").exists()
+
+
+def test_deferred_function_without_library_code_falls_back_to_numba():
+    code = ("import numpy as np, sys\nfrom dlvc import jit\njit.defer({})\n"
+            "from dlvc.encoder.cost import satd, sad\n"
+            "assert isinstance(satd, jit.Deferred) and 'numba' not in sys.modules\n"
+            "a = np.arange(64, dtype=np.int16).reshape(8, 8); b = np.zeros((8, 8), np.int16)\n"
+            "print(sad(a, 0, 0, b, 0, 0, 8, 8), satd(a, 0, 0, b, 0, 0, 8, 8))\n"
+            "import dlvc.encoder.cost as c\n"
+            "print(type(c.satd).__name__, 'numba' in sys.modules)\n")
+    p = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
+    assert p.returncode == 0, p.stderr
+    a = np.arange(64).reshape(8, 8)
+    # SATD of a ramp: the 8x8 Hadamard of a - 0, (sum |.| + 2) >> 2, as tests/test_cost.py
+    from dlvc.encoder.cost import satd
+    expected_satd = satd(a.astype(np.int16), 0, 0, np.zeros((8, 8), np.int16), 0, 0, 8, 8)
+    assert p.stdout.split("\n")[0] == f"{a.sum()} {expected_satd}"
+    assert p.stdout.split("\n")[1] == "CPUDispatcher True"

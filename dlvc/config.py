@@ -136,6 +136,7 @@ ENCODER_OPTIONS = _table(
     O("FDM", bool, True, "fast decision for merge: no merge trial with residual once the best is a skip"),
     "Inter coding",
     O("AMP", bool, True, "asymmetric motion partitions"),
+    O("AMPFast", bool, True, "dlvc: HM's AMP encoder speed-up (AMP_ENC_SPEEDUP with AMP_MRG): AMP shapes only where the best partitioning so far (and the parent CU's) points at them, some with merge only; 0 tries every AMP shape with motion search"),
     O("MaxNumMergeCand", int, 5, "maximum number of merge candidates", range=(1, 5)),
     O("TMVPMode", int, 1, "temporal motion vector prediction: 0 off, 1 on", choices=(0, 1)),
     "Coding tools",

@@ -35,6 +35,14 @@ def test_lowdelay_p_short(tmp_path):
     assert max(p["bits"] for p in stats["pictures"][1:]) < stats["pictures"][0]["bits"] / 2
 
 
+@pytest.mark.parametrize("amp_fast", [0, 1])
+def test_amp_shapes_round_trip(tmp_path, amp_fast):
+    """AMP on, every shape tried (AMPFast=0) or HM's AMP speed-up (merge-only trials too)."""
+    stats = check_round_trip(tmp_path, "Carphone", 3, 32, "cfg/lowdelay.cfg", SearchRange=16, AMP=1,
+                             AMPFast=amp_fast)
+    assert [p["type"] for p in stats["pictures"]] == ["I", "P", "P"]
+
+
 def test_stream_independent_of_threads(tmp_path):
     """CTU rows are decided in a wavefront on several threads; the stream must not depend on
     how many (wavefront.CtuDecider)."""

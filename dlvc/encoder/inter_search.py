@@ -50,7 +50,7 @@ from ..core.params import (
 )
 from ..core.picture import (
     F_CBF, F_CT_DEPTH, F_CU_LOG2, F_INTER_DIR, F_MERGE_IDX, F_MVD0X, F_MVD0Y, F_MVD1X, F_MVD1Y,
-    F_MVP_FLAGS, F_PART_MODE, F_PRED_MODE, F_QP, F_TS, F_TU_LOG2, MODE_INTER, MODE_SKIP,
+    F_MERGE, F_MVP_FLAGS, F_PART_MODE, F_PRED_MODE, F_QP, F_TS, F_TU_LOG2, MODE_INTER, MODE_SKIP,
     PART_2Nx2N, PART_2NxN, PART_2NxnD, PART_2NxnU, PART_Nx2N, PART_nLx2N, PART_nRx2N,
 )
 from ..core.recon import add_residual, component_qp, copy_pred
@@ -79,7 +79,9 @@ IP_FIRST_STOP = 6       # FastMEAssumingSmootherMVEnabled
 IP_PARTS = 7            # try 2NxN / Nx2N
 IP_AMP = 8              # try the AMP shapes (amp_enabled_flag)
 IP_MVD_L1_ZERO = 9      # mvd_l1_zero_flag of the slice
-NUM_IP = 10
+IP_AMP_FAST = 10        # AMPFast: HM's AMP speed-up (derive_test_mode_amp)
+NUM_IP = 11
+PART_NONE = 8           # HM's NUMBER_OF_PART_SIZES as a parent's partitioning: intra, or not coded whole
 
 # snapshot slots used here (intra_search uses 0..15)
 SLOT_INTER_BEST = 16    # + depth: best inter coding of the CU so far
@@ -460,9 +462,9 @@ def keep_if_better(cost, best, c, ctx_best, snaps, planes, coef, meta, x0, y0, l
 
 @njit(cache=True, nogil=True)
 def inter_modes(org, planes, coef, meta, prm, ep, ctx_in, ctx_best, w, buf, wk, snaps, cand,
-                x0, y0, log2, depth, inter):
+                x0, y0, log2, depth, parent_part, inter):
     """HM's inter part of xCompressCU for one CU: merge/skip 2Nx2N, inter 2Nx2N, then the
-    rectangular (and AMP) partitions.  Leaves the best coding in place (also saved in slot
+    rectangular and AMP partitions (parent_part: see derive_test_mode_amp).  Leaves the best coding in place (also saved in slot
     SLOT_INTER_BEST + depth) and its contexts in ctx_best; returns its cost."""
     size = 1 << log2
     ip = inter[9]
@@ -507,27 +509,73 @@ def inter_modes(org, planes, coef, meta, prm, ep, ctx_in, ctx_best, w, buf, wk, 
     cost = inter_cu(org, planes, coef, meta, prm, ep, c, w, buf, wk, snaps, cand, x0, y0, log2,
                     depth, PART_2Nx2N, mots, syns, 0, inter)
     best = keep_if_better(cost, best, c, ctx_best, snaps, planes, coef, meta, x0, y0, log2, depth)
-    # ---- rectangular and asymmetric partitions
+    # ---- rectangular partitions, then the asymmetric ones HM's AMP speed-up selects
     if ip[IP_PARTS] and prm[P_MAX_TH_DEPTH_INTER] > 0:
-        for part_mode in (PART_Nx2N, PART_2NxN, PART_2NxnU, PART_2NxnD, PART_nLx2N, PART_nRx2N):
-            if part_mode >= PART_2NxnU and (ip[IP_AMP] == 0 or log2 == prm[P_MIN_CB_LOG2]):
-                continue
-            cost = partition_trial(org, planes, coef, meta, prm, ep, ctx_in, w, buf, wk, snaps,
-                                   cand, x0, y0, log2, depth, part_mode, mv2n, inter, mots, syns)
-            c = ctx_in.copy()
-            cost = inter_cu(org, planes, coef, meta, prm, ep, c, w, buf, wk, snaps, cand, x0, y0,
-                            log2, depth, part_mode, mots, syns, 0, inter)
-            best = keep_if_better(cost, best, c, ctx_best, snaps, planes, coef, meta, x0, y0, log2,
-                                  depth)
+        for part_mode in (PART_Nx2N, PART_2NxN):
+            best = part_trial(org, planes, coef, meta, prm, ep, ctx_in, ctx_best, w, buf, wk, snaps,
+                              cand, x0, y0, log2, depth, part_mode, mv2n, inter, mots, syns, best, 0)
+        if ip[IP_AMP] and log2 > prm[P_MIN_CB_LOG2]:
+            amp = (True, True, False, False)
+            if ip[IP_AMP_FAST]:
+                amp = derive_test_mode_amp(meta, x0, y0, size, parent_part)
+            for d in range(2):                       # horizontal (2NxnU, 2NxnD), then vertical
+                if amp[d] or amp[2 + d]:
+                    for part_mode in ((PART_2NxnU, PART_2NxnD) if d == 0 else (PART_nLx2N, PART_nRx2N)):
+                        best = part_trial(org, planes, coef, meta, prm, ep, ctx_in, ctx_best, w, buf,
+                                          wk, snaps, cand, x0, y0, log2, depth, part_mode, mv2n, inter,
+                                          mots, syns, best, 0 if amp[d] else 1)
     return best
 
 
 @njit(cache=True, nogil=True)
+def derive_test_mode_amp(meta, x0, y0, size, parent_part):
+    """HM's deriveTestModeAMP (AMP_ENC_SPEEDUP with AMP_MRG) from the best coding so far and
+    the partitioning of the parent CU's best (PART_NONE: intra, or not coded whole).
+    Returns (horizontal AMP with motion search, vertical with search, horizontal with merge
+    only, vertical with merge only)."""
+    part = meta[F_PART_MODE, y0 >> 2, x0 >> 2]
+    skipped = meta[F_PRED_MODE, y0 >> 2, x0 >> 2] == MODE_SKIP
+    merge = meta[F_MERGE, y0 >> 2, x0 >> 2] != 0
+    hor = ver = mrg_hor = mrg_ver = False
+    if part == PART_2NxN:
+        hor = True
+    elif part == PART_Nx2N:
+        ver = True
+    elif part == PART_2Nx2N and not merge and not skipped:
+        hor = ver = True
+    if PART_2NxnU <= parent_part <= PART_nRx2N:
+        mrg_hor = mrg_ver = True
+    if parent_part == PART_NONE:
+        if part == PART_2NxN:
+            mrg_hor = True
+        elif part == PART_Nx2N:
+            mrg_ver = True
+    if part == PART_2Nx2N and not skipped:
+        mrg_hor = mrg_ver = True
+    if size == 64:
+        hor = ver = False
+    return hor, ver, mrg_hor, mrg_ver
+
+
+@njit(cache=True, nogil=True)
+def part_trial(org, planes, coef, meta, prm, ep, ctx_in, ctx_best, w, buf, wk, snaps, cand, x0, y0,
+               log2, depth, part_mode, mv2n, inter, mots, syns, best, merge_only):
+    """xCheckRDCostInter for a two-PU partition: the PUs' motion, then the CU's RD cost;
+    returns the new best cost (the better coding left in place)."""
+    partition_trial(org, planes, coef, meta, prm, ep, ctx_in, w, buf, wk, snaps, cand, x0, y0,
+                    log2, depth, part_mode, mv2n, inter, mots, syns, merge_only)
+    c = ctx_in.copy()
+    cost = inter_cu(org, planes, coef, meta, prm, ep, c, w, buf, wk, snaps, cand, x0, y0, log2,
+                    depth, part_mode, mots, syns, 0, inter)
+    return keep_if_better(cost, best, c, ctx_best, snaps, planes, coef, meta, x0, y0, log2, depth)
+
+
+@njit(cache=True, nogil=True)
 def partition_trial(org, planes, coef, meta, prm, ep, ctx_in, w, buf, wk, snaps, cand, x0, y0,
-                    log2, depth, part_mode, mv2n, inter, mots, syns):
+                    log2, depth, part_mode, mv2n, inter, mots, syns, merge_only):
     """predInterSearch for a two-PU partition: per PU, motion search against merge estimation
-    (the cheaper is kept), the PU's motion stored before the next PU's candidates are built.
-    Fills mots / syns."""
+    (the cheaper is kept), the PU's motion stored before the next PU's candidates are built;
+    merge_only (HM's AMP_MRG trials): merge estimation alone.  Fills mots / syns."""
     size = 1 << log2
     # the PUs' candidate lists read the CU's own earlier PUs and its neighbours: mark the CU
     # as an inter CU of this partitioning first
@@ -539,8 +587,10 @@ def partition_trial(org, planes, coef, meta, prm, ep, ctx_in, w, buf, wk, snaps,
     last_mode = 0
     for k in range(2):
         xp, yp, wp, hp = pu_rect(part_mode, x0, y0, size, k)
-        cost_me, last = search_amvp_pu(org, meta, inter, x0, y0, size, xp, yp, wp, hp, k, part_mode,
-                                       last_mode, mv2n, 1, 0, mot, syn)
+        cost_me = COST_MAX
+        if not merge_only:
+            cost_me, last_mode = search_amvp_pu(org, meta, inter, x0, y0, size, xp, yp, wp, hp, k,
+                                                part_mode, last_mode, mv2n, 1, 0, mot, syn)
         cost_m = merge_estimation(org, planes, meta, inter, x0, y0, size, xp, yp, wp, hp, k,
                                   part_mode, mot_m, syn_m)
         if cost_m < cost_me:
@@ -549,7 +599,6 @@ def partition_trial(org, planes, coef, meta, prm, ep, ctx_in, w, buf, wk, snaps,
         else:
             mots[k, :] = mot
             syns[k, :] = syn
-        last_mode = last
         set_pu(meta, xp, yp, wp, hp, mots[k], syns[k])
     return 0.0
 
@@ -585,4 +634,5 @@ def inter_options(cfg, lam):
     ip[IP_FIRST_STOP] = 1
     ip[IP_PARTS] = int(getattr(cfg, "InterPartitions", 1))
     ip[IP_AMP] = int(cfg.AMP)
+    ip[IP_AMP_FAST] = int(cfg.AMPFast)
     return ip

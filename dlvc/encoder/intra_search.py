@@ -31,7 +31,7 @@ from ..core.recon import add_residual, component_qp, copy_pred
 from ..core.residual import scan_idx, write_residual_coding
 from ..core.transform import forward_transform, quantize_with_deltas, transform_skip_forward
 from .cost import satd, sse
-from .inter_search import NUM_INTER_SLOTS, SLOT_INTER_BEST, inter_modes
+from .inter_search import NUM_INTER_SLOTS, PART_NONE, SLOT_INTER_BEST, inter_modes
 from .snapshot import restore, save
 from .quant import rdoq, sign_data_hiding
 
@@ -366,14 +366,15 @@ def intra_cu(org, planes, coef, meta, prm, ep, ctx, w, buf, wk, snaps, cand, x0,
 
 @njit(cache=True, nogil=True)
 def try_no_split(org, planes, coef, meta, prm, ep, ctx_in, ctx_best, w, buf, wk, snaps, cand, x0, y0,
-                 log2, depth, inter):
+                 log2, depth, parent_part, inter):
     """The CU coded whole: PART_2Nx2N and, at the minimum size, PART_NxN. Leaves the better
     in place and its contexts in ctx_best; returns its cost.  In P and B slices the inter
-    modes come first (inter_search.inter_modes) and, as HM, intra is tried only when the
-    best inter coding has residual."""
+    modes come first (inter_search.inter_modes; parent_part: the partitioning of the parent
+    CU's best, for HM's AMP speed-up) and, as HM, intra is tried only when the best inter
+    coding has residual."""
     if prm[P_SLICE_TYPE] != SLICE_I:
         best = inter_modes(org, planes, coef, meta, prm, ep, ctx_in, ctx_best, w, buf, wk, snaps,
-                           cand, x0, y0, log2, depth, inter)
+                           cand, x0, y0, log2, depth, parent_part, inter)
         if subtree_cbf(meta, x0, y0, log2) == 0:
             return best
         c = ctx_in.copy()
@@ -418,17 +419,19 @@ def compress_ctu(org, planes, coef, meta, prm, ep, ctx, w, buf, wk, snaps, cand,
     splitting it, searched bottom-up with an explicit stack (Numba's cache cannot hold
     recursion).  The decisions, reconstruction and levels are left in place.
 
-    Node entries: x, y, log2, phase (0 entered, 1 children under way), child index, inside;
-    costs: (best unsplit, split so far).  Contexts per depth: input, best unsplit, split."""
+    Node entries: x, y, log2, phase (0 entered, 1 children under way), child index, inside,
+    the parent's best partitioning, its own (PART_NONE when intra or not coded whole: HM's
+    eParentPartSize); costs: (best unsplit, split so far).  Contexts per depth: input, best
+    unsplit, split."""
     log2_ctb = prm[P_CTB_LOG2]
     nd = log2_ctb - prm[P_MIN_CB_LOG2] + 1
     ctx_in = np.empty((nd, ctx.size), np.uint8)
     ctx_best = np.empty((nd, ctx.size), np.uint8)
     ctx_split = np.empty((nd, ctx.size), np.uint8)
-    si = np.empty((nd, 6), np.int64)
+    si = np.empty((nd, 8), np.int64)
     sf = np.empty((nd, 2), np.float64)
     ctx_in[0] = ctx
-    si[0, 0], si[0, 1], si[0, 2], si[0, 3], si[0, 4] = x_ctb, y_ctb, log2_ctb, 0, 0
+    si[0, 0], si[0, 1], si[0, 2], si[0, 3], si[0, 4], si[0, 6] = x_ctb, y_ctb, log2_ctb, 0, 0, PART_NONE
     top = 1
     ret = 0.0
     while top > 0:
@@ -439,10 +442,13 @@ def compress_ctu(org, planes, coef, meta, prm, ep, ctx, w, buf, wk, snaps, cand,
         if si[k, 3] == 0:
             inside = x + size <= prm[P_PIC_W] and y + size <= prm[P_PIC_H]
             best = INF
+            si[k, 7] = PART_NONE
             if inside:
                 save(snaps, SLOT_CU + 2 * k, planes, coef, meta, x, y, log2, True)
                 best = try_no_split(org, planes, coef, meta, prm, ep, ctx_in[k], ctx_best[k], w, buf, wk,
-                                    snaps, cand, x, y, log2, k, inter)
+                                    snaps, cand, x, y, log2, k, si[k, 6], inter)
+                if meta[F_PRED_MODE, y >> 2, x >> 2] != MODE_INTRA:
+                    si[k, 7] = meta[F_PART_MODE, y >> 2, x >> 2]
                 if can_split:
                     save(snaps, SLOT_CU + 2 * k + 1, planes, coef, meta, x, y, log2, True)
                     restore(snaps, SLOT_CU + 2 * k, planes, coef, meta, x, y, log2, True)
@@ -479,7 +485,7 @@ def compress_ctu(org, planes, coef, meta, prm, ep, ctx, w, buf, wk, snaps, cand,
         j = si[k, 4]
         h = size >> 1
         si[top, 0], si[top, 1], si[top, 2] = x + (j & 1) * h, y + (j >> 1) * h, log2 - 1
-        si[top, 3], si[top, 4] = 0, 0
+        si[top, 3], si[top, 4], si[top, 6] = 0, 0, si[k, 7]
         ctx_in[top] = ctx_split[k]
         top += 1
     ctx[:] = ctx_split[0]

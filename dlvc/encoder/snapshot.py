@@ -19,30 +19,49 @@ def new_snapshots(slots, size=64):
 
 
 @njit(cache=True, nogil=True)
+def _copy(dst, dy, dx, src, sy, sx, h, w):
+    """dst[dy.., dx..] = src[sy.., sx..] over h x w, 2-D arrays.  Explicit loops rather than
+    slice assignment (a view per operand and Numba's generic array copy on every RD trial);
+    unsigned indices, so that the rows vectorise."""
+    for y in range(h):
+        a = np.uintp(dy + y)
+        b = np.uintp(sy + y)
+        for x in range(np.uintp(w)):
+            dst[a, np.uintp(dx) + x] = src[b, np.uintp(sx) + x]
+
+
+@njit(cache=True, nogil=True)
+def _copy_meta(dst, dy, dx, src, sy, sx, m):
+    """As _copy for every field of a metadata array (fields first)."""
+    for f in range(dst.shape[0]):
+        _copy(dst[f], dy, dx, src[f], sy, sx, m, m)
+
+
+@njit(cache=True, nogil=True)
 def save(snaps, slot, planes, coef, meta, x0, y0, log2, chroma):
     n = 1 << log2
     sy, sc, sm, scy, scc = snaps
-    sy[slot, :n, :n] = planes[0][y0:y0 + n, x0:x0 + n]
-    scy[slot, :n, :n] = coef[0][y0:y0 + n, x0:x0 + n]
+    _copy(sy[slot], 0, 0, planes[0], y0, x0, n, n)
+    _copy(scy[slot], 0, 0, coef[0], y0, x0, n, n)
     m = max(n >> 2, 1)
-    sm[slot, :, :m, :m] = meta[:, y0 >> 2:(y0 >> 2) + m, x0 >> 2:(x0 >> 2) + m]
+    _copy_meta(sm[slot], 0, 0, meta, y0 >> 2, x0 >> 2, m)
     if chroma:
         h = n >> 1
         for c in range(2):
-            sc[slot, c, :h, :h] = planes[c + 1][y0 >> 1:(y0 >> 1) + h, x0 >> 1:(x0 >> 1) + h]
-            scc[slot, c, :h, :h] = coef[c + 1][y0 >> 1:(y0 >> 1) + h, x0 >> 1:(x0 >> 1) + h]
+            _copy(sc[slot, c], 0, 0, planes[c + 1], y0 >> 1, x0 >> 1, h, h)
+            _copy(scc[slot, c], 0, 0, coef[c + 1], y0 >> 1, x0 >> 1, h, h)
 
 
 @njit(cache=True, nogil=True)
 def restore(snaps, slot, planes, coef, meta, x0, y0, log2, chroma):
     n = 1 << log2
     sy, sc, sm, scy, scc = snaps
-    planes[0][y0:y0 + n, x0:x0 + n] = sy[slot, :n, :n]
-    coef[0][y0:y0 + n, x0:x0 + n] = scy[slot, :n, :n]
+    _copy(planes[0], y0, x0, sy[slot], 0, 0, n, n)
+    _copy(coef[0], y0, x0, scy[slot], 0, 0, n, n)
     m = max(n >> 2, 1)
-    meta[:, y0 >> 2:(y0 >> 2) + m, x0 >> 2:(x0 >> 2) + m] = sm[slot, :, :m, :m]
+    _copy_meta(meta, y0 >> 2, x0 >> 2, sm[slot], 0, 0, m)
     if chroma:
         h = n >> 1
         for c in range(2):
-            planes[c + 1][y0 >> 1:(y0 >> 1) + h, x0 >> 1:(x0 >> 1) + h] = sc[slot, c, :h, :h]
-            coef[c + 1][y0 >> 1:(y0 >> 1) + h, x0 >> 1:(x0 >> 1) + h] = scc[slot, c, :h, :h]
+            _copy(planes[c + 1], y0 >> 1, x0 >> 1, sc[slot, c], 0, 0, h, h)
+            _copy(coef[c + 1], y0 >> 1, x0 >> 1, scc[slot, c], 0, 0, h, h)

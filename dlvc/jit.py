@@ -15,12 +15,38 @@ _state = {"aot": None, "numba_ready": False}
 _stubs = []
 
 
+class _NoScipyLinalg:
+    """A meta-path finder that refuses scipy.linalg (see _import_numba)."""
+
+    def find_spec(self, name, path=None, target=None):
+        if name == "scipy.linalg":
+            raise ImportError("scipy.linalg is not loaded for Numba's BLAS probe")
+        return None
+
+
+def _import_numba():
+    """Import Numba and its array-math registry without Numba's BLAS probe: numba.np.arraymath
+    imports scipy.linalg at import time only to learn whether np.dot & co. can call BLAS,
+    0.4 s of every dlvc process's start-up; dlvc's compiled code calls no BLAS routine, so the
+    probe is answered 'no BLAS'.  Other code may import scipy.linalg afterwards as usual."""
+    import numba  # noqa: F401
+    if "numba.np.arraymath" in sys.modules or "scipy.linalg" in sys.modules:
+        return
+    blocker = _NoScipyLinalg()
+    sys.meta_path.insert(0, blocker)
+    try:
+        import numba.np.arraymath  # noqa: F401
+    finally:
+        sys.meta_path.remove(blocker)
+
+
 def _numba_njit(**options):
-    from numba import njit as numba_njit
     if not _state["numba_ready"]:
+        _import_numba()
         from . import _numba_cache
         _numba_cache.install()
         _state["numba_ready"] = True
+    from numba import njit as numba_njit
     return numba_njit(**options)
 
 

@@ -1,9 +1,11 @@
 """dlvc-dec's ahead-of-time compiled decoder library (dlvc/decoder/aot.py, dlvc/jit.py)."""
 import os
+import shutil
 import subprocess
 import sys
 
 import numpy as np
+import pytest
 
 from codec_util import ROOT, encode_sequence
 from dlvc.decoder import aot
@@ -18,6 +20,7 @@ def run_dec(args, env):
                           cwd=ROOT, env=env)
 
 
+@pytest.mark.skipif(not (shutil.which("cc") or shutil.which("gcc")), reason="no C compiler for pycc")
 def test_library_built_then_used_and_decodes_exactly(tmp_path):
     stream, rec, _ = encode_sequence(tmp_path, "Carphone", 3, 32, ("cfg/lowdelay.cfg",))
     bs = tmp_path / "s.bin"
@@ -57,3 +60,21 @@ def test_deferred_function_without_library_code_falls_back_to_numba():
     expected_satd = satd(a.astype(np.int16), 0, 0, np.zeros((8, 8), np.int16), 0, 0, 8, 8)
     assert p.stdout.split("\n")[0] == f"{a.sum()} {expected_satd}"
     assert p.stdout.split("\n")[1] == "CPUDispatcher True"
+
+
+def test_failed_build_is_one_warning_and_not_retried(tmp_path):
+    """No working C compiler: the decode still succeeds on Numba, one line says why the
+    library is missing, and later runs neither retry nor repeat the warning."""
+    stream, rec, _ = encode_sequence(tmp_path, "Carphone", 1, 37, ("cfg/intra.cfg",))
+    env = dict(os.environ, DLVC_AOT="1", DLVC_AOT_DIR=str(tmp_path / "aot"), CC="/nonexistent/cc",
+               LDSHARED="/nonexistent/cc -shared")
+    args = ["-b", str(tmp_path / "s.bin"), "-o", str(tmp_path / "d.yuv")]
+    first = run_dec(args, env)
+    assert first.returncode == 0, first.stderr
+    lines = first.stderr.strip().splitlines()
+    assert len(lines) == 2 and aot.BUILD_MESSAGE in lines[0], lines
+    assert "could not build the compiled decoder library" in lines[1] and "keeps using Numba" in lines[1]
+    assert [f for f in os.listdir(tmp_path / "aot") if f.endswith(".failed")]
+    assert np.array_equal(np.fromfile(tmp_path / "d.yuv", np.uint8), rec)
+    second = run_dec(args, env)
+    assert second.returncode == 0 and second.stderr == ""

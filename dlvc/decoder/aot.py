@@ -138,19 +138,19 @@ def build():
     path = library_path()
     name = os.path.basename(path).split(".")[0]
     os.makedirs(os.path.dirname(path), exist_ok=True)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        cc = CC(name, source_module=sys.modules[__name__])
-        cc.target_cpu = binding.get_host_cpu_name()
-        for short, d in entries:
-            cc.export(short, d.nopython_signatures[0])(d.py_func)
-        with tempfile.TemporaryDirectory(dir=os.path.dirname(path)) as tmp:
-            cc.output_dir = tmp
-            try:
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            cc = CC(name, source_module=sys.modules[__name__])
+            cc.target_cpu = binding.get_host_cpu_name()
+            for short, d in entries:
+                cc.export(short, d.nopython_signatures[0])(d.py_func)
+            with tempfile.TemporaryDirectory(dir=os.path.dirname(path)) as tmp:
+                cc.output_dir = tmp
                 cc.compile()
-            except Exception as e:
-                with open(failed_marker(path), "w", encoding="utf-8") as f:
-                    f.write(f"{type(e).__name__}: {e}\n")
-                raise
-            shutil.move(os.path.join(tmp, cc.output_file), path)
+                shutil.move(os.path.join(tmp, cc.output_file), path)
+    except Exception as e:
+        with open(failed_marker(path), "w", encoding="utf-8") as f:
+            f.write(f"{type(e).__name__}: {e}\n")
+        raise
     return path

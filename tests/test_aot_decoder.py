@@ -30,12 +30,15 @@ def test_library_built_then_used_and_decodes_exactly(tmp_path):
     stream, rec, _ = encode_sequence(tmp_path, "Carphone", 3, 32, ("cfg/lowdelay.cfg",))
     bs = tmp_path / "s.bin"
     env = dict(os.environ, DLVC_AOT="1", DLVC_AOT_DIR=str(tmp_path / "aot"))
+    os.makedirs(tmp_path / "aot")
+    stale = tmp_path / "aot" / ("dlvc_dec_0123456789abcdef0123" + sysconfig.get_config_var("EXT_SUFFIX"))
+    stale.write_bytes(b"an older library")
     first = run_dec(["-b", str(bs), "-o", str(tmp_path / "jit.yuv")], env)
     assert first.returncode == 0, first.stderr
     assert "numba imported: True" in first.stdout
     assert aot.BUILD_MESSAGE in first.stderr
     libs = [f for f in os.listdir(tmp_path / "aot") if f.startswith("dlvc_dec_")]
-    assert len(libs) == 1 and not libs[0].endswith(".failed"), libs
+    assert len(libs) == 1 and not libs[0].endswith(".failed"), libs      # the stale one removed
     second = run_dec(["-b", str(bs), "-o", str(tmp_path / "aot.yuv")], env)
     assert second.returncode == 0, second.stderr
     assert "numba imported: False" in second.stdout

@@ -153,4 +153,17 @@ def build():
         with open(failed_marker(path), "w", encoding="utf-8") as f:
             f.write(f"{type(e).__name__}: {e}\n")
         raise
+    _remove_stale(path)
     return path
+
+
+def _remove_stale(path):
+    """Libraries (and failure markers) of earlier sources or versions in the same folder: no
+    dlvc-dec of this stamp loads them again."""
+    folder, keep = os.path.dirname(path), os.path.basename(path)
+    for f in os.listdir(folder):
+        if f.startswith("dlvc_dec_") and f != keep:
+            try:
+                os.remove(os.path.join(folder, f))
+            except OSError:
+                pass

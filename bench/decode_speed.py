@@ -14,31 +14,13 @@ import csv
 import hashlib
 import os
 import statistics
-import subprocess
-import sys
 import tempfile
-import time
+
+from dlvc.decoder.aot import BUILD_MESSAGE
+from dlvc.eval.proc import run_timed
+from dlvc.eval.runner_dlvc import child_env, default_command
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-
-
-def dlvc_dec():
-    beside = os.path.join(os.path.dirname(sys.executable), "dlvc-dec")
-    if os.access(beside, os.X_OK):
-        return [beside]
-    return [sys.executable, "-c", "import sys; from dlvc.cli.dec import main; sys.exit(main())"]
-
-
-def timed(cmd, env):
-    t = time.perf_counter()
-    p = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
-    _, status, ru = os.wait4(p.pid, 0)
-    wall = time.perf_counter() - t
-    err = p.stderr.read().decode()
-    p.stderr.close()
-    if os.waitstatus_to_exitcode(status):
-        raise SystemExit(f"{' '.join(cmd)} failed: {err.strip()}")
-    return wall, ru.ru_utime + ru.ru_stime, err
 
 
 def main():
@@ -47,26 +29,25 @@ def main():
     ap.add_argument("--configs", default="AI,LDP")
     ap.add_argument("--runs", type=int, default=3)
     args = ap.parse_args()
-    env = dict(os.environ)
-    env.pop("PYTHONDONTWRITEBYTECODE", None)       # an installed package keeps its bytecode
+    env = child_env()                # as dlvc-eval times its children (bytecode kept)
     rows = [r for r in csv.DictReader(open(os.path.join(args.anchors, "streams.csv")))
             if r["config"] in args.configs.split(",")]
-    cmd = dlvc_dec()
+    cmd = default_command("dlvc-dec")
     print(f"dlvc-dec: {' '.join(cmd)}")
     print(f"{'stream':28s} {'frames':>6s} {'HM s':>7s} {'dlvc wall':>9s} {'CPU':>7s} {'wall/HM':>8s} {'fps':>7s} md5")
     ratios = []
     with tempfile.TemporaryDirectory() as tmp:
-        out = os.path.join(tmp, "dec.yuv")
+        out, log = os.path.join(tmp, "dec.yuv"), os.path.join(tmp, "dec.log")
         for i, r in enumerate(rows):
             name = f"{r['config']}_{r['sequence']}_QP{r['qp']}"
             bs = os.path.join(args.anchors, "hm", "streams", name + ".bin")
             if i == 0:
-                _, _, err = timed(cmd + ["-b", bs, "-o", out], env)    # builds the library if missing
-                if err:
-                    print(f"  (first run: {err.strip()})")
+                run_timed(cmd + ["-b", bs, "-o", out], log, env=env)     # builds the library if missing
+                if BUILD_MESSAGE in open(log).read():
+                    print(f"  (first run: dlvc-dec: {BUILD_MESSAGE})")
             walls, cpus = [], []
             for _ in range(args.runs):
-                wall, cpu, _ = timed(cmd + ["-b", bs, "-o", out], env)
+                wall, cpu = run_timed(cmd + ["-b", bs, "-o", out], log, env=env)
                 walls.append(wall)
                 cpus.append(cpu)
             md5 = hashlib.md5(open(out, "rb").read()).hexdigest()

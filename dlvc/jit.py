@@ -105,12 +105,11 @@ def materialize():
     _state["aot"] = None
     for stub in _stubs:
         stub.dispatcher = _numba_njit(**stub.options)(stub.py_func)
-    swap = {id(s): s.dispatcher for s in _stubs}
     for name, mod in list(sys.modules.items()):
         if name.split(".")[0] != "dlvc" or mod is None:
             continue
         for key, value in list(vars(mod).items()):
             if isinstance(value, Deferred):
-                setattr(mod, key, swap[id(value)])
+                setattr(mod, key, value.dispatcher)
     for stub in _stubs:
         stub.aot_func = None

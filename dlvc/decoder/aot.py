@@ -13,6 +13,7 @@ argument types that run used.  Its name carries a stamp of the entry points' sou
 of everything they import (``_stamps``), the Python, NumPy and Numba versions and the
 CPU, so any edit or upgrade makes dlvc-dec build a fresh one.
 """
+import functools
 import hashlib
 import importlib.machinery
 import importlib.util
@@ -54,7 +55,9 @@ def _numba_version():
         return f.read()
 
 
+@functools.cache
 def _stamp():
+    """Once per process: dlvc-dec asks before decoding (load) and after (wanted, build)."""
     import numpy
     h = hashlib.sha256()
     for entry in ENTRY_POINTS:

@@ -7,6 +7,8 @@ block (np.int32 or np.int16) without slicing copies:
     satd(a, ax, ay, b, bx, by, w, h)   Hadamard SATD of a[ay:ay+h, ax:ax+w] - b[by:by+h, bx:bx+w]
     sse(a, ax, ay, b, bx, by, w, h)    sum of squared differences
     sad(a, ax, ay, b, bx, by, w, h)    sum of absolute differences
+    sad_bounded(a, ax, ay, b, bx, by, w, h, sub, best)
+                                       the motion search's SAD: HM's row sub-sampling, early exit
 
 SATD follows HM's TComRdCost::xGetHADs (8-bit, no weighting): the block is tiled
 with 8x8 Hadamards when w and h are multiples of 8 (each (sum + 2) >> 2), else
@@ -134,16 +136,33 @@ def sse(a, ax, ay, b, bx, by, w, h):
     return s
 
 
+SAD_NO_BOUND = np.int64(1) << 60
+
+
+@njit(cache=True, nogil=True)
+def sad_bounded(a, ax, ay, b, bx, by, w, h, sub, best):
+    """SAD of a[ay.., ax..] against b[by.., bx..]; with sub = 1 (and h > 8) even rows only,
+    doubled (HM iSubShift = 1).  Returns a value >= best as soon as the partial sum reaches
+    best (only 'is it smaller than best' matters to the motion search).  Unsigned indices:
+    Numba then skips its negative-index wraparound test per sample and the rows vectorise."""
+    step = 2 if (sub and h > 8) else 1
+    sh = step - 1
+    s = np.int64(0)
+    uax = np.uintp(ax)
+    ubx = np.uintp(bx)
+    for j in range(0, h, step):
+        ya = np.uintp(ay + j)
+        yb = np.uintp(by + j)
+        r = np.int32(0)
+        for i in range(np.uintp(w)):
+            r += abs(np.int32(a[ya, uax + i]) - np.int32(b[yb, ubx + i]))
+        s += r
+        if (s << sh) >= best:
+            return s << sh
+    return s << sh
+
+
 @njit(cache=True, nogil=True)
 def sad(a, ax, ay, b, bx, by, w, h):
-    """Sum of absolute differences over a w x h window.  Unsigned indices: Numba then skips
-    its negative-index wraparound test per sample and the rows vectorise."""
-    s = 0
-    for y in range(h):
-        ya = np.uintp(ay + y)
-        yb = np.uintp(by + y)
-        r = np.int32(0)
-        for x in range(np.uintp(w)):
-            r += abs(np.int32(a[ya, np.uintp(ax) + x]) - np.int32(b[yb, np.uintp(bx) + x]))
-        s += r
-    return s
+    """Sum of absolute differences over a w x h window."""
+    return sad_bounded(a, ax, ay, b, bx, by, w, h, 0, SAD_NO_BOUND)

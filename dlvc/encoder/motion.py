@@ -133,12 +133,11 @@ import numpy as np
 from ..jit import njit
 
 from dlvc.core.interp import interpolate_plane_pixels
-from dlvc.encoder.cost import satd
+from dlvc.encoder.cost import SAD_NO_BOUND, sad, sad_bounded, satd
 
 PAD = 80                      # default padding of the fractional planes (HM's luma margin)
 MAX_REFS = 16
 COST_MAX = np.int64(0x7FFFFFFFFFFFFFFF)
-_BIG = np.int64(1) << 60
 
 # TZ search constants (HM xTZSearch, MESEARCH_DIAMOND)
 TZ_RASTER = 5                 # iRaster
@@ -304,30 +303,6 @@ def _round_int_mv(v):
 
 
 @njit(cache=True, nogil=True)
-def _sad_block(org, ox, oy, ref, rx, ry, w, h, sub, best):
-    """SAD of org[oy.., ox..] against ref[ry.., rx..]; with sub = 1 (and h > 8) even rows only,
-    doubled (HM iSubShift = 1).  Returns a value >= best as soon as the partial sum reaches
-    best (only 'is it smaller than best' matters to the callers)."""
-    step = 2 if (sub and h > 8) else 1
-    sh = step - 1
-    s = np.int64(0)
-    # unsigned indices: no negative-index wraparound test per sample, so the row vectorises
-    # (all positions are inside the padded planes)
-    uox = np.uintp(ox)
-    urx = np.uintp(rx)
-    for j in range(0, h, step):
-        yo = np.uintp(oy + j)
-        yr = np.uintp(ry + j)
-        r = np.int32(0)
-        for i in range(np.uintp(w)):
-            r += abs(np.int32(org[yo, uox + i]) - np.int32(ref[yr, urx + i]))
-        s += r
-        if (s << sh) >= best:
-            return s << sh
-    return s << sh
-
-
-@njit(cache=True, nogil=True)
 def _block_dist(org, ox, oy, fp, pad, x, y, w, h, mv_x, mv_y, use_had):
     """SATD (or SAD) of the original against the uni-prediction at a quarter-sample MV."""
     p = fp[((mv_y & 3) << 2) | (mv_x & 3)]
@@ -335,7 +310,7 @@ def _block_dist(org, ox, oy, fp, pad, x, y, w, h, mv_x, mv_y, use_had):
     ry = y + (mv_y >> 2) + pad
     if use_had:
         return np.int64(satd(org, ox, oy, p, rx, ry, w, h))
-    return _sad_block(org, ox, oy, p, rx, ry, w, h, 0, _BIG)
+    return sad(org, ox, oy, p, rx, ry, w, h)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -352,7 +327,7 @@ def select_amvp(org, ox, oy, x, y, w, h, fp, pad, amvp, num, lam):
     for i in range(num):
         mx, my = clip_mv(amvp[i, 0], amvp[i, 1], x, y, w, h, fp, pad)
         p = fp[((my & 3) << 2) | (mx & 3)]
-        d = _sad_block(org, ox, oy, p, x + (mx >> 2) + pad, y + (my >> 2) + pad, w, h, 0, _BIG)
+        d = sad(org, ox, oy, p, x + (mx >> 2) + pad, y + (my >> 2) + pad, w, h)
         c = d + bits_cost(lam, mvp_idx_bits(i, 2))
         if c < best:
             best = c
@@ -401,7 +376,7 @@ def _eval(st, ctx, org, ref0, sx, sy, point_nr, dist):
     """xTZSearchHelp: test integer displacement (sx, sy) (within mv_limits)."""
     pad = ctx[_C_PAD]
     best = st[_S_BEST_SAD]
-    s = _sad_block(org, ctx[_C_OX], ctx[_C_OY], ref0, ctx[_C_X] + sx + pad, ctx[_C_Y] + sy + pad,
+    s = sad_bounded(org, ctx[_C_OX], ctx[_C_OY], ref0, ctx[_C_X] + sx + pad, ctx[_C_Y] + sy + pad,
                    ctx[_C_W], ctx[_C_H], ctx[_C_SUB], best)
     if s < best:
         s += bits_cost(ctx[_C_LAM], mv_bits((sx << 2) - ctx[_C_MVPX], (sy << 2) - ctx[_C_MVPY]))
@@ -613,7 +588,7 @@ def tz_search(org, ox, oy, x, y, w, h, fp, pad, mvp_x, mvp_y, cands, n_cands, mv
     ctx = _make_ctx(ox, oy, x, y, w, h, mvp_x, mvp_y, lam, sub_sad, lim, pad)
     ref0 = fp[0]
     st = np.zeros(8, np.int64)
-    st[_S_BEST_SAD] = _BIG
+    st[_S_BEST_SAD] = SAD_NO_BOUND
     win = _search_window(mvp_x, mvp_y, search_range, lim)
 
     # start point: the predictor, clipped and rounded to integer
@@ -695,12 +670,12 @@ def full_search(org, ox, oy, x, y, w, h, fp, pad, mvp_x, mvp_y, ctr_x, ctr_y, se
     lim = _limits_arr(x, y, w, h, fp, pad)
     win = _search_window(ctr_x, ctr_y, search_range, lim)
     ref0 = fp[0]
-    best = _BIG
+    best = SAD_NO_BOUND
     bx = win[0]
     by = win[2]
     for sy in range(win[2], win[3] + 1):
         for sx in range(win[0], win[1] + 1):
-            s = _sad_block(org, ox, oy, ref0, x + sx + pad, y + sy + pad, w, h, sub_sad, best)
+            s = sad_bounded(org, ox, oy, ref0, x + sx + pad, y + sy + pad, w, h, sub_sad, best)
             if s < best:
                 s += bits_cost(lam, mv_bits((sx << 2) - mvp_x, (sy << 2) - mvp_y))
                 if s < best:

@@ -44,7 +44,7 @@ def default_command(tool):
     return [sys.executable, "-c", f"import sys; from dlvc.cli.{mod} import main; sys.exit(main())"]
 
 
-def _env():
+def child_env():
     """The children's environment: dlvc importable from this checkout; Python may keep its
     bytecode cache (as any installed package has one) instead of compiling dlvc's modules
     again in every timed run."""
@@ -88,7 +88,7 @@ def run(spec, workdir):
     seq, p = spec.seq, spec.param
     src = as_yuv_file(seq, spec.frames, workdir)
     out, rec, dec, stats_path = (os.path.join(workdir, n) for n in ("out.bin", "rec.yuv", "dec.yuv", "stats.json"))
-    env = _env()
+    env = child_env()
     ewall, ecpu = run_timed(command_line(spec, src, out, rec, stats_path), os.path.join(workdir, "enc.log"),
                             env=env, what=f"dlvc-enc ({spec.describe()})")
     dec_cmd = shlex.split(p["dlvc_dec"]) if p.get("dlvc_dec") else default_command("dlvc-dec")

@@ -5,7 +5,7 @@ HM's decode times in ../shared/anchors/streams.csv are wall-clock seconds of a w
 TAppDecoder process (decode and write the .yuv).  This runs the installed dlvc-dec the same
 way on the same streams, checks every output against HM's decoded MD5, and prints wall and
 CPU time (median of --runs) with the ratio to HM.  The first decode builds dlvc-dec's
-ahead-of-time library if it is missing (dlvc/decoder/aot.py); it is not timed.
+ahead-of-time library if it is missing (dlvc/aot.py); it is not timed.
 
     python bench/decode_speed.py [--configs AI,LDP] [--runs 3] [--anchors ../shared/anchors]
 """
@@ -16,7 +16,7 @@ import os
 import statistics
 import tempfile
 
-from dlvc.decoder.aot import BUILD_MESSAGE
+from dlvc.aot import DECODER
 from dlvc.eval.proc import run_timed
 from dlvc.eval.runner_dlvc import child_env, default_command
 
@@ -43,8 +43,8 @@ def main():
             bs = os.path.join(args.anchors, "hm", "streams", name + ".bin")
             if i == 0:
                 run_timed(cmd + ["-b", bs, "-o", out], log, env=env)     # builds the library if missing
-                if BUILD_MESSAGE in open(log).read():
-                    print(f"  (first run: dlvc-dec: {BUILD_MESSAGE})")
+                if DECODER.build_message in open(log).read():
+                    print(f"  (first run: dlvc-dec: {DECODER.build_message})")
             walls, cpus = [], []
             for _ in range(args.runs):
                 wall, cpu = run_timed(cmd + ["-b", bs, "-o", out], log, env=env)

@@ -2,7 +2,7 @@
 module it imports, transitively.  Numba stamps a cached function with the modification time
 of its own source file only, so an edit to a function it calls (in another module) would
 leave stale machine code in the cache, which can crash; the Numba cache locators
-(``_numba_cache``) and the compiled decoder library (``decoder/aot``) use these stamps
+(``_numba_cache``) and the compiled libraries of dlvc-enc and dlvc-dec (``aot``) use these stamps
 instead, so that an edit recompiles exactly the code that depends on it.  Imports nothing
 heavy: dlvc-dec computes stamps before it decides whether to import Numba at all.
 """

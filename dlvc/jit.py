@@ -1,18 +1,20 @@
 """``njit`` for dlvc's compiled code: Numba's, or deferred while a process runs the
-ahead-of-time compiled decoder (``decoder/aot``).
+ahead-of-time compiled library of dlvc-enc or dlvc-dec (``aot``).
 
 Every dlvc module decorates its hot functions with this ``njit``.  Normally it is Numba's
 ``njit`` (with dlvc's cache locators installed before the first function is made).  When
-dlvc-dec finds an up-to-date AOT library it calls :func:`defer` before importing the
-decoder: decorated functions then become :class:`Deferred` stubs, Numba is never imported,
-and the decoder's entry points run the library's machine code.  A stub without AOT code
+dlvc-dec or dlvc-enc finds its up-to-date AOT library it calls :func:`defer` before
+importing any compiled module: decorated functions then become :class:`Deferred` stubs,
+Numba is never imported, and the program's entry points run the library's machine code.  A stub without AOT code
 (a tool's kernel, say) switches the whole process back to Numba on its first call
 (:func:`materialize`), so any code path still works, only with Numba's start-up.
 """
 import sys
+import threading
 
 _state = {"aot": None, "numba_ready": False}
 _stubs = []
+_materializing = threading.Lock()
 
 
 class _NoScipyLinalg:
@@ -68,7 +70,9 @@ class Deferred:
         if self.aot_func is not None:
             return self.aot_func(*args)
         if self.dispatcher is None:
-            materialize()
+            with _materializing:     # the encoder's threads may get here together
+                if self.dispatcher is None:
+                    materialize()
         return self.dispatcher(*args)
 
 

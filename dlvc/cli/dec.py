@@ -1,6 +1,5 @@
 """dlvc-dec: decode an HEVC Annex-B stream to 8-bit 4:2:0 .yuv."""
 import json
-import sys
 import time
 
 from ..config import DECODER, parse_args
@@ -10,12 +9,8 @@ from .common import atomic_output, run_main
 
 def _main(argv):
     cfg = parse_args(argv, "dlvc-dec", DECODER)
-    from .. import jit
-    from ..decoder import aot
-    if not jit.numba_loaded():          # a fresh process: the AOT library spares Numba's start-up
-        compiled = aot.load()
-        if compiled:
-            jit.defer(compiled)
+    from ..aot import DECODER as LIBRARY
+    LIBRARY.use_if_built()              # a fresh process: the AOT library spares Numba's start-up
     from ..decoder.decoder import Decoder
     from ..io import YuvWriter
     if not cfg.BitstreamFile:
@@ -44,24 +39,14 @@ def _main(argv):
             if writer:
                 writer.close()
     seconds = time.perf_counter() - t0
-    if n and not jit.deferring() and aot.wanted():
-        _build_library(aot)
+    if n:
+        LIBRARY.build_after_run()
     if cfg.Verbose:
         print(f"\n Total Time: {seconds:12.3f} sec. [{n / seconds if seconds else 0:.3f} fps], {n} pictures")
     if cfg.StatsFile:
         with open(cfg.StatsFile, "w") as f:
             json.dump({"frames": n, "decode_s": seconds}, f)
     return 0
-
-
-def _build_library(aot):
-    """After a decode on Numba: compile the decoder library that later runs load instead."""
-    print(f"dlvc-dec: {aot.BUILD_MESSAGE}", file=sys.stderr, flush=True)
-    try:
-        aot.build()
-    except Exception as e:             # no C compiler, say: decoding stays on Numba
-        print(f"dlvc-dec: could not build the compiled decoder library ({type(e).__name__}: "
-              f"{' '.join(str(e).split())[:200]}); dlvc-dec keeps using Numba", file=sys.stderr)
 
 
 def main(argv=None):

@@ -5,6 +5,8 @@ from .common import atomic_output, run_main
 
 
 def _main(argv):
+    from ..aot import ENCODER as LIBRARY
+    LIBRARY.use_if_built()       # before parsing: checking a GOP imports compiled modules
     cfg = parse_args(argv, "dlvc-enc", ENCODER)
     if cfg.Codec != "hevc":
         from ..learned.codec import encode_sequence   # writes its outputs atomically itself
@@ -15,6 +17,7 @@ def _main(argv):
         raise DlvcError("no output bitstream: give -b FILE (BitstreamFile)")
     with atomic_output(cfg.BitstreamFile) as bs, atomic_output(cfg.ReconFile) as rec:
         encode(cfg, bs, rec)
+    LIBRARY.build_after_run()
     return 0
 
 

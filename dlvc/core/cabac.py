@@ -348,7 +348,7 @@ def new_writer(capacity, estimate=False):
     w = np.zeros(W_NFIELDS, dtype=np.int64)
     buf = np.zeros(max(int(capacity), 0), dtype=np.uint8)
     w[W_ESTIMATE] = 1 if estimate else 0
-    writer_reset(w)
+    writer_reset(w, 0)
     return w, buf
 
 

@@ -82,8 +82,8 @@ def apply_loop_filters(planes, meta, prm, lf, sao=None, slice_map=None, ref_pic_
         slice_map = np.zeros((ctbs_h, ctbs_w), np.int32)
     if ref_pic_ids is None:
         ref_pic_ids = np.zeros((lf.shape[0], 2, 16), np.int32)
-    elif ref_pic_ids.ndim == 2:
-        ref_pic_ids = np.ascontiguousarray(np.broadcast_to(ref_pic_ids, (lf.shape[0], 2, 16)), np.int32)
+    elif ref_pic_ids.ndim == 2:   # a fresh writable array: one type for the compiled code
+        ref_pic_ids = np.tile(ref_pic_ids.astype(np.int32), (lf.shape[0], 1, 1))
     pre = tuple(p.copy() for p in planes) if keep_pre_deblocking else None
 
     # 8.7.2 deblocking

@@ -1,4 +1,4 @@
-"""dlvc-dec's ahead-of-time compiled decoder library (dlvc/decoder/aot.py, dlvc/jit.py)."""
+"""The ahead-of-time compiled libraries of dlvc-dec and dlvc-enc (dlvc/aot.py, dlvc/jit.py)."""
 import os
 import shutil
 import subprocess
@@ -8,17 +8,22 @@ import sysconfig
 import numpy as np
 import pytest
 
-from codec_util import ROOT, encode_sequence
-from dlvc.decoder import aot
+from codec_util import ROOT, encode_sequence, sequence_path
+from dlvc.aot import DECODER, ENCODER
 
-# dlvc-dec's main in a fresh process; reports on stdout whether Numba was imported
-DEC = ("import sys\nfrom dlvc.cli.dec import main\ntry:\n    main()\nfinally:\n"
-       "    print('numba imported:', 'numba' in sys.modules)\n")
+# a program's main in a fresh process; reports on stdout whether Numba was imported
+MAIN = ("import sys\nfrom dlvc.cli.{} import main\ntry:\n    main()\nfinally:\n"
+        "    print('numba imported:', 'numba' in sys.modules)\n")
 
 
 def run_dec(args, env):
-    return subprocess.run([sys.executable, "-c", DEC] + args, capture_output=True, text=True,
-                          cwd=ROOT, env=env)
+    return subprocess.run([sys.executable, "-c", MAIN.format("dec")] + args, capture_output=True,
+                          text=True, cwd=ROOT, env=env)
+
+
+def run_enc(args, env):
+    return subprocess.run([sys.executable, "-c", MAIN.format("enc")] + args, capture_output=True,
+                          text=True, cwd=ROOT, env=env)
 
 
 CAN_BUILD = (shutil.which("cc") or shutil.which("gcc")) and os.path.exists(
@@ -36,7 +41,7 @@ def test_library_built_then_used_and_decodes_exactly(tmp_path):
     first = run_dec(["-b", str(bs), "-o", str(tmp_path / "jit.yuv")], env)
     assert first.returncode == 0, first.stderr
     assert "numba imported: True" in first.stdout
-    assert aot.BUILD_MESSAGE in first.stderr
+    assert DECODER.build_message in first.stderr
     libs = [f for f in os.listdir(tmp_path / "aot") if f.startswith("dlvc_dec_")]
     assert len(libs) == 1 and not libs[0].endswith(".failed"), libs      # the stale one removed
     second = run_dec(["-b", str(bs), "-o", str(tmp_path / "aot.yuv")], env)
@@ -50,6 +55,35 @@ def test_library_built_then_used_and_decodes_exactly(tmp_path):
     bad = run_dec(["-b", str(tmp_path / "bad.bin"), "-o", str(tmp_path / "bad.yuv")], env)
     assert bad.returncode != 0 and bad.stderr.count("\n") == 1 and "error" in bad.stderr
     assert not (tmp_path / "bad.yuv").exists()
+
+
+@pytest.mark.skipif(not CAN_BUILD, reason="no C compiler or Python headers for Numba's pycc")
+def test_encoder_library_built_then_used_and_encodes_exactly(tmp_path):
+    """An all-intra run builds the library (its priming types the motion search too); later
+    runs, all-intra and low-delay P on two threads, never import Numba and write the same
+    streams and reconstructions as the JIT."""
+    env = dict(os.environ, DLVC_AOT="1", DLVC_AOT_DIR=str(tmp_path / "aot"))
+    seq = ["-i", sequence_path("Carphone"), "-wdt", "176", "-hgt", "144", "-fr", "30", "-q", "32"]
+    for k, (cfg, frames) in enumerate((("cfg/intra.cfg", 2), ("cfg/lowdelay.cfg", 3))):
+        jit_stream, jit_rec, _ = encode_sequence(tmp_path / f"jit{k}", "Carphone", frames, 32, (cfg,))
+        args = ["-c", cfg, *seq, "-f", str(frames), "-b", str(tmp_path / f"{k}.bin"),
+                "-o", str(tmp_path / f"{k}.yuv"), "--Threads=2"]
+        if k == 0:
+            first = run_enc(args, env)
+            assert first.returncode == 0, first.stderr
+            assert "numba imported: True" in first.stdout
+            assert ENCODER.build_message in first.stderr
+            assert [f for f in os.listdir(tmp_path / "aot") if f.startswith("dlvc_enc_")
+                    and not f.endswith(".failed")]
+        run = run_enc(args, env)
+        assert run.returncode == 0, run.stderr
+        assert "numba imported: False" in run.stdout, cfg
+        assert run.stderr == ""
+        assert (tmp_path / f"{k}.bin").read_bytes() == jit_stream, cfg
+        assert np.array_equal(np.fromfile(tmp_path / f"{k}.yuv", np.uint8), jit_rec), cfg
+    bad = run_enc(["-c", "cfg/intra.cfg", *seq, "-f", "999", "-b", str(tmp_path / "x.bin")], env)
+    assert bad.returncode != 0 and bad.stderr.count("\n") == 1 and "error" in bad.stderr
+    assert not (tmp_path / "x.bin").exists()
 
 
 def test_deferred_function_without_library_code_falls_back_to_numba():
@@ -80,7 +114,7 @@ def test_failed_build_is_one_warning_and_not_retried(tmp_path):
     first = run_dec(args, env)
     assert first.returncode == 0, first.stderr
     lines = first.stderr.strip().splitlines()
-    assert len(lines) == 2 and aot.BUILD_MESSAGE in lines[0], lines
+    assert len(lines) == 2 and DECODER.build_message in lines[0], lines
     assert "could not build the compiled decoder library" in lines[1] and "keeps using Numba" in lines[1]
     assert [f for f in os.listdir(tmp_path / "aot") if f.endswith(".failed")]
     assert np.array_equal(np.fromfile(tmp_path / "d.yuv", np.uint8), rec)

@@ -29,7 +29,7 @@ def _bfly4(x0, x1, x2, x3):
     return a0 + a1, a0 - a1, a2 + a3, a2 - a3
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, _nrt=False)
 def _row4(a, ax, y, b, bx, v):
     """Butterflies of one row of 4 differences (int32: 8-bit differences stay below 2^15)."""
     return _bfly4(np.int32(a[y, ax]) - np.int32(b[v, bx]),
@@ -44,7 +44,7 @@ def _abs_bfly4(x0, x1, x2, x3):
     return abs(c0) + abs(c1) + abs(c2) + abs(c3)
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, _nrt=False)
 def _hads4x4(a, ax, ay, b, bx, by):
     """Rows, then columns, all in registers."""
     r0 = _row4(a, ax, ay, b, bx, by)
@@ -64,7 +64,7 @@ def _bfly8(x0, x1, x2, x3, x4, x5, x6, x7):
     return a0, a1, a2, a3, a4, a5, a6, a7
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, _nrt=False)
 def _hads8x8(a, ax, ay, b, bx, by, d):
     """Rows transformed into the scratch d (int32 holds 64 * 255 * 8), then columns."""
     for i in range(8):
@@ -88,7 +88,7 @@ def _hads8x8(a, ax, ay, b, bx, by, d):
     return (s + 2) >> 2
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, _nrt=False)
 def _hads2x2(a, ax, ay, b, bx, by):
     d0 = np.int64(a[ay, ax]) - np.int64(b[by, bx])
     d1 = np.int64(a[ay, ax + 1]) - np.int64(b[by, bx + 1])
@@ -121,7 +121,7 @@ def satd(a, ax, ay, b, bx, by, w, h):
     return s
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, _nrt=False)
 def sse(a, ax, ay, b, bx, by, w, h):
     """Sum of squared differences over a w x h window (unsigned indices, see sad)."""
     s = 0
@@ -139,7 +139,7 @@ def sse(a, ax, ay, b, bx, by, w, h):
 SAD_NO_BOUND = np.int64(1) << 60
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, _nrt=False)
 def sad_bounded(a, ax, ay, b, bx, by, w, h, sub, best):
     """SAD of a[ay.., ax..] against b[by.., bx..]; with sub = 1 (and h > 8) even rows only,
     doubled (HM iSubShift = 1).  Returns a value >= best as soon as the partial sum reaches
@@ -162,7 +162,7 @@ def sad_bounded(a, ax, ay, b, bx, by, w, h, sub, best):
     return s << sh
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, _nrt=False)
 def sad(a, ax, ay, b, bx, by, w, h):
     """Sum of absolute differences over a w x h window."""
     return sad_bounded(a, ax, ay, b, bx, by, w, h, 0, SAD_NO_BOUND)

@@ -264,7 +264,7 @@ def make_fractional_planes(ref, pad):
     return out
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, _nrt=False)
 def mv_limits(x, y, w, h, fp, pad):
     """Allowed integer displacements (xmin, xmax, ymin, ymax) in samples (module docstring)."""
     H = fp.shape[1] - 2 * pad
@@ -276,7 +276,7 @@ def mv_limits(x, y, w, h, fp, pad):
     return xlo - x, xhi - x, ylo - y, yhi - y
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, _nrt=False)
 def clip_mv(mv_x, mv_y, x, y, w, h, fp, pad):
     xmin, xmax, ymin, ymax = mv_limits(x, y, w, h, fp, pad)
     mv_x = min(max(mv_x, xmin << 2), xmax << 2)
@@ -284,7 +284,7 @@ def clip_mv(mv_x, mv_y, x, y, w, h, fp, pad):
     return mv_x, mv_y
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, _nrt=False)
 def pred_block(fp, pad, x, y, w, h, mv_x, mv_y, out):
     """Uni-prediction samples of the PU displaced by (mv_x, mv_y) (must be within mv_limits)
     into out[:h, :w]."""
@@ -316,7 +316,7 @@ def _block_dist(org, ox, oy, fp, pad, x, y, w, h, mv_x, mv_y, use_had):
 # ---------------------------------------------------------------------------------------------
 # AMVP choice
 # ---------------------------------------------------------------------------------------------
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, _nrt=False)
 def select_amvp(org, ox, oy, x, y, w, h, fp, pad, amvp, num, lam):
     """xEstimateMvPredAMVP: the candidate whose (clipped) MV predicts the PU with the lowest
     SAD + cost of the mvp_idx bits (HM charges 1 bit for either index)."""
@@ -335,7 +335,7 @@ def select_amvp(org, ox, oy, x, y, w, h, fp, pad, amvp, num, lam):
     return best_i
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, _nrt=False)
 def check_best_mvp(mv_x, mv_y, amvp, num, idx, bits, cost, lam):
     """xCheckBestMVP: once the MV is known, the predictor giving the fewest mvd + mvp_idx bits;
     returns (idx, bits, cost) with bits / cost corrected for the change."""
@@ -361,7 +361,7 @@ def check_best_mvp(mv_x, mv_y, amvp, num, idx, bits, cost, lam):
 # ---------------------------------------------------------------------------------------------
 # integer search
 # ---------------------------------------------------------------------------------------------
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, _nrt=False)
 def _help(st, ctx, org, ref0, sx, sy, point_nr, dist):
     """xTZSearchHelp for a search point: tested only inside the search window (HM checks most
     points against the window too, but not all: a diamond around a start outside it, e.g. the
@@ -371,7 +371,7 @@ def _help(st, ctx, org, ref0, sx, sy, point_nr, dist):
     _eval(st, ctx, org, ref0, sx, sy, point_nr, dist)
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, _nrt=False)
 def _eval(st, ctx, org, ref0, sx, sy, point_nr, dist):
     """xTZSearchHelp: test integer displacement (sx, sy) (within mv_limits)."""
     pad = ctx[_C_PAD]
@@ -389,7 +389,7 @@ def _eval(st, ctx, org, ref0, sx, sy, point_nr, dist):
             st[_S_POINT_NR] = point_nr
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, _nrt=False)
 def _two_point(st, ctx, org, ref0, win):
     """xTZ2PointSearch: the 2 points next to the best not yet tested by the distance-1 diamond."""
     l, r, t, b = win[0], win[1], win[2], win[3]
@@ -442,7 +442,7 @@ def _two_point(st, ctx, org, ref0, win):
             _help(st, ctx, org, ref0, sx, sy + 1, 0, 2)
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, _nrt=False)
 def _diamond(st, ctx, org, ref0, win, cx, cy, dist, corners1):
     """xTZ8PointDiamondSearch around (cx, cy) at distance dist."""
     l, r, t, b = win[0], win[1], win[2], win[3]

@@ -18,7 +18,7 @@ def new_snapshots(slots, size=64):
             np.zeros((slots, 2, size // 2, size // 2), np.int32))
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, _nrt=False)
 def _copy(dst, dy, dx, src, sy, sx, h, w):
     """dst[dy.., dx..] = src[sy.., sx..] over h x w, 2-D arrays.  Explicit loops rather than
     slice assignment (a view per operand and Numba's generic array copy on every RD trial);
@@ -30,14 +30,14 @@ def _copy(dst, dy, dx, src, sy, sx, h, w):
             dst[a, np.uintp(dx) + x] = src[b, np.uintp(sx) + x]
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, _nrt=False)
 def _copy_meta(dst, dy, dx, src, sy, sx, m):
     """As _copy for every field of a metadata array (fields first)."""
     for f in range(dst.shape[0]):
         _copy(dst[f], dy, dx, src[f], sy, sx, m, m)
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, _nrt=False)
 def save(snaps, slot, planes, coef, meta, x0, y0, log2, chroma):
     n = 1 << log2
     sy, sc, sm, scy, scc = snaps
@@ -52,7 +52,7 @@ def save(snaps, slot, planes, coef, meta, x0, y0, log2, chroma):
             _copy(scc[slot, c], 0, 0, coef[c + 1], y0 >> 1, x0 >> 1, h, h)
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, _nrt=False)
 def restore(snaps, slot, planes, coef, meta, x0, y0, log2, chroma):
     n = 1 << log2
     sy, sc, sm, scy, scc = snaps

@@ -153,24 +153,30 @@ class Library:
         """Compile the entry points, for the argument types this process called them with, into
         the library (written under a temporary name, then renamed: concurrent builds are
         safe).  Returns the library's path, or None when an entry point has not exactly one
-        signature (not called, or called with several argument types).  A failed compilation
-        (no C compiler, say) raises, after writing its reason to ``failed_marker``."""
+        signature (not called, or called with several argument types) and no ``prime`` was
+        there to call them all.  A failed priming or compilation (no C compiler, say) raises,
+        after writing its reason to ``failed_marker``."""
         import warnings
 
         from llvmlite import binding
         from numba.pycc import CC
         from numba.pycc import compiler as pycc_compiler
-        if self.prime:
-            module, name = self.prime.rsplit(".", 1)
-            getattr(importlib.import_module(module), name)()
-        entries = list(self._dispatchers())
-        if any(len(d.nopython_signatures) != 1 for _, d in entries):
-            return None
         path = self.path()
         name = os.path.basename(path).split(".")[0]
         os.makedirs(os.path.dirname(path), exist_ok=True)
         flags = pycc_compiler.Flags
         try:
+            if self.prime:
+                module, function = self.prime.rsplit(".", 1)
+                getattr(importlib.import_module(module), function)()
+            entries = list(self._dispatchers())
+            untyped = [f"{short} ({len(d.nopython_signatures)} types)" for short, d in entries
+                       if len(d.nopython_signatures) != 1]
+            if untyped and not self.prime:
+                return None            # an entry this run did not need: a later run builds
+            if untyped:
+                raise RuntimeError("priming left entry points without exactly one argument type: "
+                                   + ", ".join(untyped))
             pycc_compiler.Flags = _nogil_flags
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")

@@ -120,3 +120,22 @@ def test_failed_build_is_one_warning_and_not_retried(tmp_path):
     assert np.array_equal(np.fromfile(tmp_path / "d.yuv", np.uint8), rec)
     second = run_dec(args, env)
     assert second.returncode == 0 and second.stderr == ""
+
+
+def test_priming_that_leaves_an_entry_point_with_two_types_fails_once(tmp_path, monkeypatch):
+    """A primed library whose entry point has several argument types cannot be built: the
+    build raises with the entry's name and leaves a failure marker, so runs do not retry."""
+    monkeypatch.setenv("DLVC_AOT", "1")
+    monkeypatch.setenv("DLVC_AOT_DIR", str(tmp_path))
+    from dlvc.aot import Library, failed_marker
+    from dlvc.encoder.cost import sad
+    for dtype in (np.int16, np.int32):
+        sad(np.zeros((4, 4), dtype), 0, 0, np.zeros((4, 4), dtype), 0, 0, 4, 4)
+    lib = Library("test", "dlvc-test", "test", ("dlvc.encoder.cost.sad",), "building",
+                  prime="dlvc.encoder.prime._clip")
+    assert lib.wanted()
+    with pytest.raises(RuntimeError, match=r"sad \([2-9] types\)"):
+        lib.build()
+    with open(failed_marker(lib.path()), encoding="utf-8") as f:
+        assert "sad" in f.read()
+    assert not lib.wanted()

@@ -9,7 +9,7 @@ from dlvc.core.transform import (
     MAX_TR_DYNAMIC_RANGE, QUANT_SCALES, QUANT_SHIFT, dequantize, forward_transform,
     inverse_transform, quantize_with_deltas, transform_skip_forward, transform_skip_inverse,
 )
-from dlvc.encoder.quant import new_rdoq_scratch, rdoq, rdoq_cbf, sign_data_hiding, sign_data_hiding_qp
+from dlvc.encoder.quant import rdoq, rdoq_cbf, sign_data_hiding, sign_data_hiding_qp
 
 
 def hm_lambda(qp):
@@ -146,7 +146,7 @@ def test_rdoq_bounds_and_signs(log2):
         plain = np.zeros((n, n), np.int32)
         quantize_with_deltas(coeff, log2, qp, 1, plain, None)
         levels = np.full((n, n), 77, np.int32)
-        nnz = rdoq(coeff, levels, log2, c_idx, qp, 1, sidx, ctx, hm_lambda(qp), sdh, new_rdoq_scratch())
+        nnz = rdoq(coeff, levels, log2, c_idx, qp, 1, sidx, ctx, hm_lambda(qp), sdh)
         assert nnz == np.count_nonzero(levels)
         assert np.all(np.abs(levels) <= np.abs(plain) + 1)
         assert np.all(np.abs(levels) <= np.abs(rounding_levels(coeff, log2, qp)) + 1)
@@ -156,23 +156,6 @@ def test_rdoq_bounds_and_signs(log2):
             check_hidden_parity(levels, log2, sidx)
         if nnz:
             assert decodes_to(levels, log2, c_idx, sidx, sdh)
-
-
-def test_rdoq_scratch_reused_across_sizes_gives_fresh_results():
-    """One scratch per coding thread serves every TB: after larger TBs have filled it, a
-    smaller TB quantises exactly as with fresh scratch."""
-    rng = np.random.default_rng(7)
-    used = new_rdoq_scratch()
-    for it, log2 in enumerate((5, 2, 4, 3, 2, 5, 3)):
-        n = 1 << log2
-        qp, sidx, c_idx = 22 + 3 * it, it % 3 if log2 <= 3 else 0, it % 3
-        coeff = transform(residual_block(rng, n), log2, c_idx, 0)
-        out = []
-        for rq in (used, new_rdoq_scratch()):
-            levels = np.zeros((n, n), np.int32)
-            nnz = rdoq(coeff, levels, log2, c_idx, qp, 1, sidx, C.init_contexts(0, qp), hm_lambda(qp), 1, rq)
-            out.append((nnz, levels))
-        assert out[0][0] == out[1][0] and np.array_equal(out[0][1], out[1][1]), log2
 
 
 def test_rdoq_limits():
@@ -185,9 +168,9 @@ def test_rdoq_limits():
             ctx = C.init_contexts(0, qp)
             coeff = transform(residual_block(rng, n), log2, 0, 0)
             levels = np.zeros((n, n), np.int32)
-            rdoq(coeff, levels, log2, 0, qp, 1, 0, ctx, 1e-9, 0, new_rdoq_scratch())
+            rdoq(coeff, levels, log2, 0, qp, 1, 0, ctx, 1e-9, 0)
             np.testing.assert_array_equal(levels, rounding_levels(coeff, log2, qp))
-            nnz = rdoq_cbf(coeff, levels, log2, 0, qp, 1, 0, ctx, 1e12, 1, C.CBF_LUMA + 1, new_rdoq_scratch())
+            nnz = rdoq_cbf(coeff, levels, log2, 0, qp, 1, 0, ctx, 1e12, 1, C.CBF_LUMA + 1)
             assert nnz == 0 and not levels.any()
 
 
@@ -215,7 +198,7 @@ def test_rdoq_rd_cost_not_worse_than_plain(sdh):
         if quantize_with_deltas(coeff, log2, qp, 1, plain, du) and sdh:
             sign_data_hiding(plain, coeff, du, log2, sidx)
         levels = np.zeros((n, n), np.int32)
-        rdoq(coeff, levels, log2, c_idx, qp, 1, sidx, ctx, lam, sdh, new_rdoq_scratch())
+        rdoq(coeff, levels, log2, c_idx, qp, 1, sidx, ctx, lam, sdh)
         costs = []
         for lv in (plain, levels):
             d = float(((reconstruct(lv, log2, c_idx, qp, ts) - res) ** 2).sum())

@@ -41,7 +41,7 @@ from ..core.cabac import (
 from ..core.ctu_syntax import fill, split_cu_ctx_inc, subtree_cbf, write_coding_unit
 from ..core.interp import predict_pu
 from ..core.mvpred import (
-    C_MV0X, C_MV0Y, C_MV1X, C_MV1Y, C_REF0, C_REF1, SP_SLICE_TYPE, amvp_cand_list,
+    C_MV0X, C_MV0Y, C_MV1X, C_MV1Y, C_REF0, C_REF1, SP_NUM_REF0, SP_SLICE_TYPE, amvp_cand_list,
     merge_cand_list, store_pu_motion,
 )
 from ..core.params import (
@@ -161,7 +161,7 @@ def code_inter_tb(o, rec, coefp, p, x0, y0, log2, c_idx, qp, wd, ep, prm, ctx, w
     """Transform, quantise (RDOQ, inter rounding) and reconstruct one inter TB on its
     prediction p (int32 [n, n]); keeps the levels only when they lower the RD cost.
     Returns (cost, distortion, bits, cbf)."""
-    resid, coeff, levels, delta, work, rq = wk[1], wk[2], wk[3], wk[4], wk[6], wk[7]
+    resid, coeff, levels, delta, work = wk[1], wk[2], wk[3], wk[4], wk[6]
     n = 1 << log2
     r = resid[:n, :n]
     for y in range(n):
@@ -173,7 +173,7 @@ def code_inter_tb(o, rec, coefp, p, x0, y0, log2, c_idx, qp, wd, ep, prm, ctx, w
     forward_transform(r, log2, 0, c)
     lam = ep[E_LAMBDA] / wd
     if ep[E_RDOQ] != 0:
-        nnz = rdoq(c, lv, log2, c_idx, qp, 0, 0, ctx, lam, prm[P_SIGN_HIDING], rq)
+        nnz = rdoq(c, lv, log2, c_idx, qp, 0, 0, ctx, lam, prm[P_SIGN_HIDING])
     else:
         nnz = quantize_with_deltas(c, log2, qp, 0, lv, delta[:n, :n])
         if nnz > 0 and prm[P_SIGN_HIDING]:

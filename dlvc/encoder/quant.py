@@ -211,15 +211,14 @@ def _coded_level(ctx, lam, cost0, lvl_d, max_abs, sig_ci, one_ci, abs_ci, rice, 
 
 
 @njit(cache=True, nogil=True)
-def rdoq_cbf(coeff, levels, log2_size, c_idx, qp, is_intra, scan_idx_, ctx, lam, sign_hiding, cbf_ci, rq):
+def rdoq_cbf(coeff, levels, log2_size, c_idx, qp, is_intra, scan_idx_, ctx, lam, sign_hiding, cbf_ci):
     """RDOQ of one TB (HM xRateDistOptQuant).  coeff: forward-transform (or
     transform-skip) output [N, N]; levels (out): TransCoeffLevel [N, N]; qp: the
     component's qP (Qp'Y / Qp'Cb / Qp'Cr); ctx: current context states (read
     only); lam: the component's lambda (luma lambda / chroma weight);
     cbf_ci: context index of the cbf_luma / cbf_cb / cbf_cr (or rqt_root_cbf)
     bin coding this TB's cbf, whose rate enters the all-zero decision, or -1
-    to ignore it; rq: scratch from new_rdoq_scratch.  Returns the number of nonzero
-    levels."""
+    to ignore it.  Returns the number of nonzero levels."""
     n = 1 << log2_size
     n_coef = n * n
     tb = log2_size - 2
@@ -234,19 +233,13 @@ def rdoq_cbf(coeff, levels, log2_size, c_idx, qp, is_intra, scan_idx_, ctx, lam,
     for y in range(n):
         for x in range(n):
             levels[y, x] = 0
-    # per-coefficient state in the caller's scratch (new_rdoq_scratch: this runs for every TB
-    # trial), zeroed as far as this TB uses it
-    fbuf, ibuf, csbf = rq
+    # per-coefficient state in three allocations rather than ten (this runs for every TB trial)
     m = max(n_coef, 64)
-    for k in range(m):
-        for i in range(4):
-            fbuf[i, k] = 0.0
-        for i in range(5):
-            ibuf[i, k] = 0
-    for k in range(64):
-        csbf[k] = 0
+    fbuf = np.zeros((4, m), np.float64)
+    ibuf = np.zeros((5, m), np.int64)
     cost_coeff, cost_coeff0, cost_sig, cg_sig_cost = fbuf[0], fbuf[1], fbuf[2], fbuf[3, :64]
     rate_inc_up, rate_inc_down, sig_rate_delta, delta_u, abs_lv = ibuf[0], ibuf[1], ibuf[2], ibuf[3], ibuf[4]
+    csbf = np.zeros(64, np.int32)
 
     block_uncoded = 0.0
     base_cost = 0.0
@@ -503,14 +496,7 @@ def rdoq_cbf(coeff, levels, log2_size, c_idx, qp, is_intra, scan_idx_, ctx, lam,
 
 
 @njit(cache=True, nogil=True)
-def rdoq(coeff, levels, log2_size, c_idx, qp, is_intra, scan_idx_, ctx, lam, sign_hiding, rq):
+def rdoq(coeff, levels, log2_size, c_idx, qp, is_intra, scan_idx_, ctx, lam, sign_hiding):
     """RDOQ without the cbf rate (see :func:`rdoq_cbf`).  Returns the number of
     nonzero levels written to levels[y, x]."""
-    return rdoq_cbf(coeff, levels, log2_size, c_idx, qp, is_intra, scan_idx_, ctx, lam, sign_hiding, -1, rq)
-
-
-def new_rdoq_scratch():
-    """rdoq's per-coefficient state for TBs up to 32x32 (one per coding thread): costs
-    (float64 [4, 1024]), rate deltas, deltaU and levels (int64 [5, 1024]), coded sub-block
-    flags (int32 [64])."""
-    return np.zeros((4, 1024), np.float64), np.zeros((5, 1024), np.int64), np.zeros(64, np.int32)
+    return rdoq_cbf(coeff, levels, log2_size, c_idx, qp, is_intra, scan_idx_, ctx, lam, sign_hiding, -1)

@@ -60,9 +60,8 @@ def library_dir():
         return os.environ["DLVC_AOT_DIR"]
     if os.environ.get("NUMBA_CACHE_DIR"):
         return os.path.join(os.environ["NUMBA_CACHE_DIR"], "dlvc-aot")
-    here = os.path.join(PACKAGE, "__pycache__")
     if os.access(PACKAGE, os.W_OK):
-        return here
+        return os.path.join(PACKAGE, "__pycache__")
     return os.path.join(os.path.expanduser("~"), ".cache", "dlvc", "aot")
 
 
@@ -86,10 +85,9 @@ def _nogil_flags():
 
 class Library:
     """One compiled library: ``kind`` names its file ('dec', 'enc'), ``program`` and ``what``
-    its messages; ``entry_points`` are the
-    'module.function' names of every compiled function its program calls from Python;
-    ``prime`` ('module.function', optional) is called before a build to give every entry
-    point its argument types."""
+    its messages; ``entry_points`` are the 'module.function' names of every compiled function
+    its program calls from Python; ``prime`` ('module.function', optional) is called before a
+    build to give every entry point its argument types."""
 
     def __init__(self, kind, program, what, entry_points, build_message, prime=None):
         self.kind = kind

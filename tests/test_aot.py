@@ -16,13 +16,9 @@ MAIN = ("import sys\nfrom dlvc.cli.{} import main\ntry:\n    main()\nfinally:\n"
         "    print('numba imported:', 'numba' in sys.modules)\n")
 
 
-def run_dec(args, env):
-    return subprocess.run([sys.executable, "-c", MAIN.format("dec")] + args, capture_output=True,
-                          text=True, cwd=ROOT, env=env)
-
-
-def run_enc(args, env):
-    return subprocess.run([sys.executable, "-c", MAIN.format("enc")] + args, capture_output=True,
+def run_program(program, args, env):
+    """dlvc-``program`` ('enc' or 'dec') with args in a fresh process."""
+    return subprocess.run([sys.executable, "-c", MAIN.format(program)] + args, capture_output=True,
                           text=True, cwd=ROOT, env=env)
 
 
@@ -38,13 +34,13 @@ def test_library_built_then_used_and_decodes_exactly(tmp_path):
     os.makedirs(tmp_path / "aot")
     stale = tmp_path / "aot" / ("dlvc_dec_0123456789abcdef0123" + sysconfig.get_config_var("EXT_SUFFIX"))
     stale.write_bytes(b"an older library")
-    first = run_dec(["-b", str(bs), "-o", str(tmp_path / "jit.yuv")], env)
+    first = run_program("dec", ["-b", str(bs), "-o", str(tmp_path / "jit.yuv")], env)
     assert first.returncode == 0, first.stderr
     assert "numba imported: True" in first.stdout
     assert DECODER.build_message in first.stderr
     libs = [f for f in os.listdir(tmp_path / "aot") if f.startswith("dlvc_dec_")]
     assert len(libs) == 1 and not libs[0].endswith(".failed"), libs      # the stale one removed
-    second = run_dec(["-b", str(bs), "-o", str(tmp_path / "aot.yuv")], env)
+    second = run_program("dec", ["-b", str(bs), "-o", str(tmp_path / "aot.yuv")], env)
     assert second.returncode == 0, second.stderr
     assert "numba imported: False" in second.stdout
     assert second.stderr == ""
@@ -52,7 +48,7 @@ def test_library_built_then_used_and_decodes_exactly(tmp_path):
         assert np.array_equal(np.fromfile(tmp_path / name, np.uint8), rec), name
     # a corrupt stream is still one clear line, through the library too
     (tmp_path / "bad.bin").write_bytes(stream[:len(stream) // 2])
-    bad = run_dec(["-b", str(tmp_path / "bad.bin"), "-o", str(tmp_path / "bad.yuv")], env)
+    bad = run_program("dec", ["-b", str(tmp_path / "bad.bin"), "-o", str(tmp_path / "bad.yuv")], env)
     assert bad.returncode != 0 and bad.stderr.count("\n") == 1 and "error" in bad.stderr
     assert not (tmp_path / "bad.yuv").exists()
 
@@ -69,19 +65,19 @@ def test_encoder_library_built_then_used_and_encodes_exactly(tmp_path):
         args = ["-c", cfg, *seq, "-f", str(frames), "-b", str(tmp_path / f"{k}.bin"),
                 "-o", str(tmp_path / f"{k}.yuv"), "--Threads=2"]
         if k == 0:
-            first = run_enc(args, env)
+            first = run_program("enc", args, env)
             assert first.returncode == 0, first.stderr
             assert "numba imported: True" in first.stdout
             assert ENCODER.build_message in first.stderr
             assert [f for f in os.listdir(tmp_path / "aot") if f.startswith("dlvc_enc_")
                     and not f.endswith(".failed")]
-        run = run_enc(args, env)
-        assert run.returncode == 0, run.stderr
-        assert "numba imported: False" in run.stdout, cfg
-        assert run.stderr == ""
+        later = run_program("enc", args, env)
+        assert later.returncode == 0, later.stderr
+        assert "numba imported: False" in later.stdout, cfg
+        assert later.stderr == ""
         assert (tmp_path / f"{k}.bin").read_bytes() == jit_stream, cfg
         assert np.array_equal(np.fromfile(tmp_path / f"{k}.yuv", np.uint8), jit_rec), cfg
-    bad = run_enc(["-c", "cfg/intra.cfg", *seq, "-f", "999", "-b", str(tmp_path / "x.bin")], env)
+    bad = run_program("enc", ["-c", "cfg/intra.cfg", *seq, "-f", "999", "-b", str(tmp_path / "x.bin")], env)
     assert bad.returncode != 0 and bad.stderr.count("\n") == 1 and "error" in bad.stderr
     assert not (tmp_path / "x.bin").exists()
 
@@ -111,14 +107,14 @@ def test_failed_build_is_one_warning_and_not_retried(tmp_path):
     env = dict(os.environ, DLVC_AOT="1", DLVC_AOT_DIR=str(tmp_path / "aot"), CC="/nonexistent/cc",
                LDSHARED="/nonexistent/cc -shared")
     args = ["-b", str(tmp_path / "s.bin"), "-o", str(tmp_path / "d.yuv")]
-    first = run_dec(args, env)
+    first = run_program("dec", args, env)
     assert first.returncode == 0, first.stderr
     lines = first.stderr.strip().splitlines()
     assert len(lines) == 2 and DECODER.build_message in lines[0], lines
     assert "could not build the compiled decoder library" in lines[1] and "keeps using Numba" in lines[1]
     assert [f for f in os.listdir(tmp_path / "aot") if f.endswith(".failed")]
     assert np.array_equal(np.fromfile(tmp_path / "d.yuv", np.uint8), rec)
-    second = run_dec(args, env)
+    second = run_program("dec", args, env)
     assert second.returncode == 0 and second.stderr == ""
 
 

@@ -8,7 +8,7 @@ bit-exactly and writes the CTC-style report; this script then prints the BD-rate
 HM and dlvc's encode / decode frames per second.  HM's LDP anchors use TemporalFilter 1,
 which dlvc does not implement yet (its gain is part of the gap shown).
 
-    python bench/lowdelay.py [--jobs N] [--only Carphone] [--frames 9] [--out reports/lowdelay]
+    python bench/lowdelay.py [--jobs N] [--only Carphone] [--frames 9] [--codecs x265,x264] [--out reports/lowdelay]
 """
 import argparse
 import json
@@ -40,10 +40,12 @@ def main(argv=None):
     ap.add_argument("--frames", default="anchor")
     ap.add_argument("--out", default=os.path.join(ROOT, "reports", "lowdelay"))
     ap.add_argument("--cfg", default=os.path.join(ROOT, "cfg", "lowdelay.cfg"))
+    ap.add_argument("--codecs", default="x265,x264",
+                    help="other codecs on the plots, as in the committed reports/lowdelay ('' for none)")
     args, extra = ap.parse_known_args(argv)
     cmd = [sys.executable, "-m", "dlvc.cli.eval", "report",
            "--sequences", os.path.join(SHARED, "sequences"), "--yuv-dir", os.path.join(ROOT, "sequences"),
-           "--anchor-config", "LDP", "--cfg", args.cfg, "--codecs", "", "--frames", args.frames,
+           "--anchor-config", "LDP", "--cfg", args.cfg, "--codecs", args.codecs, "--frames", args.frames,
            "--jobs", str(args.jobs), "--out", args.out] + (["--only", args.only] if args.only else []) + extra
     print("$", " ".join(cmd), flush=True)
     subprocess.run(cmd, check=True)

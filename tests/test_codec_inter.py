@@ -43,13 +43,12 @@ def test_amp_shapes_round_trip(tmp_path, amp_fast):
     assert [p["type"] for p in stats["pictures"]] == ["I", "P", "P"]
 
 
-def test_stream_independent_of_threads(tmp_path):
-    """CTU rows are decided in a wavefront on several threads; the stream must not depend on
-    how many (wavefront.CtuDecider)."""
-    one, rec1, _ = encode_sequence(tmp_path / "a", "BunnyCrop", 2, 32, cfg_files=("cfg/lowdelay.cfg",),
-                                   Threads=1, **FAST)
-    three, rec3, _ = encode_sequence(tmp_path / "b", "BunnyCrop", 2, 32, cfg_files=("cfg/lowdelay.cfg",),
-                                     Threads=3, **FAST)
+@pytest.mark.parametrize("cfg, frames", [("cfg/lowdelay.cfg", 2), ("cfg/intra.cfg", 3)])
+def test_stream_independent_of_threads(tmp_path, cfg, frames):
+    """CTUs are decided in a wavefront on several threads (of several intra pictures at once);
+    the stream must not depend on how many (wavefront.CtuDecider)."""
+    one, rec1, _ = encode_sequence(tmp_path / "a", "BunnyCrop", frames, 32, cfg_files=(cfg,), Threads=1, **FAST)
+    three, rec3, _ = encode_sequence(tmp_path / "b", "BunnyCrop", frames, 32, cfg_files=(cfg,), Threads=3, **FAST)
     assert one == three and np.array_equal(rec1, rec3)
 
 

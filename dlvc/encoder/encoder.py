@@ -9,6 +9,7 @@ import os
 import queue
 import time
 from collections import deque
+from contextlib import closing
 from concurrent.futures import ThreadPoolExecutor
 from itertools import islice
 
@@ -48,14 +49,15 @@ from .wavefront import CtuDecider
 
 class PictureEncoder:
     """Encodes pictures of one size and configuration; keeps its scratch buffers.  ``threads``:
-    CTU rows decided at once within a picture (wavefront.CtuDecider)."""
+    CTUs decided at once (wavefront.CtuDecider); or ``decider``, one shared with the encoders
+    of other pictures coded in parallel."""
 
-    def __init__(self, cfg, cs=None, threads=1):
+    def __init__(self, cfg, cs=None, threads=1, decider=None):
         self.cfg = cfg
         self.vps, self.sps, self.pps = build_parameter_sets(cfg, cs)
         self.width, self.height = cfg.SourceWidth, cfg.SourceHeight
         self.cw, self.ch = coded_size(self.width, self.height, 8)
-        self.decider = CtuDecider(threads)
+        self.decider = decider or CtuDecider(threads)
         self.cand = np.zeros(CAND_SIZE, np.int64)     # MPM scratch and QP state (ctu_syntax)
         # a picture's CABAC output is bounded by the raw data plus CABAC's overhead
         self.capacity = self.cw * self.ch * 4 + 4096
@@ -257,7 +259,8 @@ def encode_structure(cfg, reader, count, bitstream_path, recon_path, log, extra_
     next_out = 0
     t_start = time.perf_counter()
     with open(bitstream_path, "wb") as out, \
-            (YuvWriter(recon_path, cfg.SourceWidth, cfg.SourceHeight) if recon_path else _Null()) as rec_out:
+            (YuvWriter(recon_path, cfg.SourceWidth, cfg.SourceHeight) if recon_path else _Null()) as rec_out, \
+            closing(enc.decider):
         for k, plan in enumerate(cs):
             t0 = time.perf_counter()
             frame = reader.read(cfg.FrameSkip + plan.poc)
@@ -307,7 +310,8 @@ def encode(cfg, bitstream_path, recon_path=None, log=print):
     """Encode cfg.InputFile; write the stream (and the reconstruction). Returns the stats dict.
 
     Intra pictures do not depend on each other, so up to ``Threads`` of them are coded at
-    once (the compiled code releases the GIL); output stays in coding order."""
+    once, their CTUs decided by one shared pool of ``Threads`` workers (the compiled code
+    releases the GIL); output stays in coding order."""
     reader = VideoReader(cfg.InputFile, cfg.SourceWidth, cfg.SourceHeight, cfg.FrameRate)
     with reader:
         if reader.kind == "y4m":
@@ -318,8 +322,9 @@ def encode(cfg, bitstream_path, recon_path=None, log=print):
             return encode_structure(cfg, reader, count, bitstream_path, recon_path, log)
         threads = min(cfg.Threads or os.cpu_count() or 1, count)
         idle = queue.SimpleQueue()
+        decider = CtuDecider(threads)
         for _ in range(threads):
-            idle.put(PictureEncoder(cfg))
+            idle.put(PictureEncoder(cfg, decider=decider))
         qp = max(0, min(51, cfg.QP + cfg.IntraQPOffset))
 
         def code(i, frame):
@@ -337,7 +342,7 @@ def encode(cfg, bitstream_path, recon_path=None, log=print):
         t_start = time.perf_counter()
         with open(bitstream_path, "wb") as out, \
                 (YuvWriter(recon_path, cfg.SourceWidth, cfg.SourceHeight) if recon_path else _Null()) as rec_out, \
-                ThreadPoolExecutor(threads) as pool:
+                closing(decider), ThreadPoolExecutor(threads) as pool:
             frames = enumerate(reader.frames(cfg.FrameSkip, count))
             pending = deque(pool.submit(code, i, f) for i, f in islice(frames, 2 * threads))
             while pending:

@@ -1,4 +1,4 @@
-"""The CTU decisions of a picture in wavefront order, on one or several threads.
+"""The CTU decisions of pictures in wavefront order, on one or several threads.
 
 A CTU's decisions read the reconstruction and metadata of its left, above-left, above and
 above-right neighbours (intra reference samples, MPMs, merge and AMVP candidates), so CTU
@@ -10,12 +10,14 @@ itself does not use WPP (entropy_coding_sync_enabled_flag = 0): slice data is wr
 afterwards in raster order with the true contexts, so only the rate estimates of the first
 CTU of a row differ from a sequential pass.
 
-Per CTU one call into compiled code (intra_search.compress_ctu, which releases the GIL);
-Python only sequences rows.
+Scheduling is per CTU: a worker takes the ready CTU (its row free, the row above far enough
+ahead) of the lowest row of the oldest picture under way.  Several pictures may be decided
+at once (intra pictures, from several threads): a worker never waits on a row while another
+picture has work, and the last picture of a run still spreads over all workers.  Per CTU
+one call into compiled code (intra_search.compress_ctu, which releases the GIL); Python
+only sequences.
 """
-import queue
 import threading
-from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
@@ -27,7 +29,7 @@ from .snapshot import new_snapshots
 
 
 class _Scratch:
-    """One thread's buffers: RD workspace, snapshots, MPM/QP scratch, estimating writer."""
+    """A CTU row's buffers: RD workspace, snapshots, MPM/QP scratch, estimating writer."""
 
     def __init__(self):
         self.wk = new_workspace()
@@ -36,68 +38,128 @@ class _Scratch:
         self.we, self.bufe = new_writer(16, estimate=True)
 
 
+class _Picture:
+    """One picture's decisions under way: per CTU row the last CTU done, whether a worker
+    holds the row, its running contexts and scratch, and the contexts it hands to the row
+    below (after its sync CTU)."""
+
+    def __init__(self, args, ctx0, inter):
+        self.args, self.ctx0, self.inter = args, ctx0, inter
+        prm = args[4]
+        self.log2 = int(prm[P_CTB_LOG2])
+        size = 1 << self.log2
+        self.rows = (int(prm[P_PIC_H]) + size - 1) >> self.log2
+        self.cols = (int(prm[P_PIC_W]) + size - 1) >> self.log2
+        self.sync = min(1, self.cols - 1)            # WPP: contexts after the row's second CTU
+        self.done = [-1] * self.rows
+        self.busy = [False] * self.rows
+        self.ctx = [None] * self.rows
+        self.below_ctx = [None] * self.rows
+        self.scratch = [None] * self.rows
+        self.remaining = self.rows * self.cols
+        self.error = None
+
+    def ready_row(self):
+        """The lowest row whose next CTU may be decided now, or -1."""
+        last = self.cols - 1
+        for r in range(self.rows):
+            x = self.done[r] + 1
+            if self.busy[r] or x > last:
+                continue
+            if r == 0 or self.done[r - 1] >= min(x + 1, last):
+                return r
+        return -1
+
+
 class CtuDecider:
-    """Decides and reconstructs every CTU of a picture (wavefront order, ``threads`` rows at
-    once).  Keep one per encoder: it owns the thread pool and the per-thread buffers."""
+    """Decides and reconstructs every CTU of pictures handed to ``decide`` (from one thread or
+    several), ``threads`` CTUs at once.  Keep one per encoder (or one shared by the encoders
+    of parallel pictures): it owns the worker threads and the row buffers."""
 
     def __init__(self, threads=1):
         self.threads = max(1, int(threads))
-        self.pool = ThreadPoolExecutor(self.threads, thread_name_prefix="dlvc-wpp") if self.threads > 1 else None
-        self.scratch = queue.SimpleQueue()
-        for _ in range(self.threads):
-            self.scratch.put(_Scratch())
+        self.cond = threading.Condition()
+        self.jobs = []                  # pictures under way, oldest first
+        self.free = []                  # scratch not held by a row
+        self.closed = False
+        self.workers = []
+        if self.threads > 1:
+            self.workers = [threading.Thread(target=self._work, name=f"dlvc-wpp-{i}", daemon=True)
+                            for i in range(self.threads)]
+            for t in self.workers:
+                t.start()
 
     def close(self):
-        if self.pool is not None:
-            self.pool.shutdown()
+        with self.cond:
+            self.closed = True
+            self.cond.notify_all()
 
     def decide(self, org, planes, coef, meta, prm, ep, ctx0, inter):
         """org, planes, coef: (Y, Cb, Cr); meta: the picture's metadata; prm, ep: slice and
         encoder parameters; ctx0: the slice's initial contexts (not modified); inter: the
         picture's inter context (inter_search.make_inter_context)."""
-        log2 = int(prm[P_CTB_LOG2])
-        size = 1 << log2
-        rows = (int(prm[P_PIC_H]) + size - 1) >> log2
-        cols = (int(prm[P_PIC_W]) + size - 1) >> log2
-        sync = min(1, cols - 1)                 # WPP: contexts after the row's second CTU
-        done = [-1] * rows                      # last finished CTU of each row
-        row_ctx = [None] * rows
-        failed = []
-        cond = threading.Condition()
+        job = _Picture((org, planes, coef, meta, prm, ep), ctx0, inter)
+        with self.cond:
+            self.jobs.append(job)
+            self.cond.notify_all()
+            if self.workers:
+                self.cond.wait_for(lambda: job.remaining == 0 or job.error is not None)
+        if not self.workers:
+            while job.remaining and job.error is None:
+                with self.cond:
+                    r = job.ready_row()
+                    job.busy[r] = True
+                self._run(job, r)
+        if job.error is not None:
+            raise job.error
 
-        def wait_above(r, x):
-            with cond:
-                cond.wait_for(lambda: failed or done[r - 1] >= x)
-                if failed:
-                    raise RuntimeError("another CTU row failed")
+    def _next(self):
+        for job in self.jobs:
+            r = job.ready_row()
+            if r >= 0:
+                job.busy[r] = True
+                return job, r
+        return None
 
-        def run_row(r):
-            s = self.scratch.get()
-            try:
-                for x in range(cols):
-                    if r > 0:
-                        wait_above(r, min(x + 1, cols - 1))     # at x = 0 that is the sync CTU
-                    if x == 0:
-                        ctx = (ctx0 if r == 0 else row_ctx[r - 1]).copy()
-                    compress_ctu(org, planes, coef, meta, prm, ep, ctx, s.we, s.bufe, s.wk, s.snaps, s.cand,
-                                 x << log2, r << log2, inter)
-                    if x == sync:
-                        row_ctx[r] = ctx.copy()
-                    with cond:
-                        done[r] = x
-                        cond.notify_all()
-            except BaseException:
-                with cond:
-                    failed.append(r)
-                    cond.notify_all()
+    def _work(self):
+        while True:
+            with self.cond:
+                task = self.cond.wait_for(lambda: self.closed or self._next())
+                if self.closed:
+                    return
+            self._run(*task)
+
+    def _run(self, job, r):
+        """Decide the next CTU of row r of job (the row is marked busy by the caller)."""
+        x = job.done[r] + 1
+        try:
+            if x == 0:
+                job.ctx[r] = (job.ctx0 if r == 0 else job.below_ctx[r - 1]).copy()
+                with self.cond:
+                    job.scratch[r] = self.free.pop() if self.free else None
+                if job.scratch[r] is None:
+                    job.scratch[r] = _Scratch()
+            s, ctx = job.scratch[r], job.ctx[r]
+            compress_ctu(*job.args, ctx, s.we, s.bufe, s.wk, s.snaps, s.cand, x << job.log2, r << job.log2,
+                         job.inter)
+            if x == job.sync:
+                job.below_ctx[r] = ctx.copy()
+        except BaseException as e:
+            with self.cond:
+                if job.error is None:
+                    job.error = e
+                    self.jobs.remove(job)
+                self.cond.notify_all()
+            if not self.workers:
                 raise
-            finally:
-                self.scratch.put(s)
-
-        if self.pool is None:
-            for r in range(rows):
-                run_row(r)
             return
-        futures = [self.pool.submit(run_row, r) for r in range(rows)]
-        for f in futures:
-            f.result()
+        with self.cond:
+            job.done[r] = x
+            job.busy[r] = False
+            job.remaining -= 1
+            if x == job.cols - 1:
+                self.free.append(job.scratch[r])
+                job.scratch[r] = None
+            if job.remaining == 0:
+                self.jobs.remove(job)
+            self.cond.notify_all()

@@ -6,6 +6,7 @@ leave stale machine code in the cache, which can crash; the Numba cache locators
 instead, so that an edit recompiles exactly the code that depends on it.  Imports nothing
 heavy: dlvc-dec computes stamps before it decides whether to import Numba at all.
 """
+import functools
 import hashlib
 import os
 import re
@@ -26,12 +27,19 @@ def _module_file(base, parts):
 _FROM_IMPORT = re.compile(r"^[ \t]*from[ \t]+(\.*)([\w.]*)[ \t]+import[ \t]+(\([^)]*\)|[^\n]*)", re.M)
 
 
+@functools.cache
+def _source(path):
+    with open(path, "rb") as f:
+        return f.read()
+
+
+@functools.cache
 def _dlvc_imports(path):
     """Files of the dlvc modules that ``path`` imports (relative or absolute ``from`` imports).
     A regular expression rather than ``ast``: this runs for every compiled module at start-up,
-    and parsing the sources took a second of every dlvc-enc / dlvc-dec call."""
-    with open(path, encoding="utf-8") as f:
-        text = f.read()
+    and parsing the sources took a second of every dlvc-enc / dlvc-dec call.  Once per file
+    and process (the stamps of different modules share most of their closures)."""
+    text = _source(path).decode("utf-8")
     found = set()
     for dots, module, names in _FROM_IMPORT.findall(text):
         if dots:
@@ -49,7 +57,7 @@ def _dlvc_imports(path):
             f = _module_file(base, candidate)
             if f:
                 found.add(os.path.abspath(f))
-    return found
+    return frozenset(found)
 
 
 def dependency_stamp(path):
@@ -64,7 +72,13 @@ def dependency_stamp(path):
                 todo.extend(_dlvc_imports(p) - seen)
         h = hashlib.sha256()
         for p in sorted(seen):
-            with open(p, "rb") as f:
-                h.update(p.encode() + b"\0" + f.read())
+            h.update(p.encode() + b"\0" + _source(p))
         _stamps[path] = h.hexdigest()
     return _stamps[path]
+
+
+def forget():
+    """Forget the sources and stamps read so far (for a process that edits them)."""
+    _stamps.clear()
+    _source.cache_clear()
+    _dlvc_imports.cache_clear()

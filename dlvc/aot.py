@@ -243,7 +243,7 @@ ENCODER = Library(
      "dlvc.encoder.motion.make_fractional_planes", "dlvc.encoder.sao_decision.sao_statistics",
      "dlvc.encoder.sao_decision.sao_rdo", "dlvc.core.cabac._init_contexts",
      "dlvc.core.cabac.writer_reset", "dlvc.core.deblocking.deblock_picture",
-     "dlvc.core.sao.sao_picture", "dlvc.core.transform.chroma_qp"),
+     "dlvc.core.sao.sao_picture"),
     "building the compiled encoder library, once (about a minute)",
     prime="dlvc.encoder.prime.prime")
 

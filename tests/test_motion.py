@@ -7,6 +7,15 @@ from dlvc.core.interp import predict_block, weighted_default
 from dlvc.encoder import motion as M
 
 PAD = M.PAD
+
+
+def fractional_planes(ref, pad, parts=1):
+    """All 16 planes, filled in ``parts`` ranges (as the encoder's threads do)."""
+    H, W = ref.shape
+    out = np.zeros((16, H + 2 * pad, W + 2 * pad), np.int16)
+    for i in range(parts):
+        M.make_fractional_planes(ref, pad, out, 16 * i // parts, 16 * (i + 1) // parts)
+    return out
 NOC = np.zeros((0, 2), np.int32)
 LAM = M.lambda_motion_sad(0.57 * 2 ** ((32 - 12) / 3))      # QP 32 I-slice-like lambda
 
@@ -82,7 +91,7 @@ def scene():
     """A reference picture and its fractional planes (96 x 160)."""
     big = texture((96 + 2 * 40, 160 + 2 * 40), 1)
     ref = big[40:40 + 96, 40:40 + 160].copy()
-    return big, ref, M.make_fractional_planes(ref, PAD)
+    return big, ref, fractional_planes(ref, PAD)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -108,6 +117,7 @@ def test_mv_bits_and_costs():
 
 def test_fractional_planes_are_normative(scene):
     _, ref, fp = scene
+    np.testing.assert_array_equal(fractional_planes(ref, PAD, parts=3), fp)
     rng = np.random.default_rng(3)
     H, W = ref.shape
     for _ in range(40):
@@ -128,7 +138,7 @@ def test_mv_limits_follow_hm_margin(scene):
     assert M.mv_limits(0, 0, 16, 16, fp, PAD) == (-23, W + 7, -23, H + 7)
     assert M.mv_limits(32, 16, 64, 64, fp, PAD) == (-71 - 32, W + 7 - 32, -71 - 16, H + 7 - 16)
     # a small pad limits the range to what the planes can serve
-    fp8 = M.make_fractional_planes(ref[:16, :16].copy(), 8)
+    fp8 = fractional_planes(ref[:16, :16].copy(), 8)
     assert M.mv_limits(0, 0, 8, 8, fp8, 8) == (-7, 16, -7, 16)
     assert M.clip_mv(-1000, 1000, 0, 0, 8, 8, fp8, 8) == (-28, 64)
 
@@ -314,7 +324,7 @@ def _bi_setup():
     bigB = texture((H + 80, W + 80), 22)
     refA = bigA[40:40 + H, 40:40 + W].copy()
     refB = bigB[40:40 + H, 40:40 + W].copy()
-    fp_all = np.stack([M.make_fractional_planes(refA, PAD), M.make_fractional_planes(refB, PAD)])
+    fp_all = np.stack([fractional_planes(refA, PAD), fractional_planes(refB, PAD)])
     return refA, refB, fp_all
 
 

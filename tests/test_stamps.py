@@ -47,8 +47,9 @@ def test_stamp_follows_dependencies(tmp_path, monkeypatch):
     (pkg / "core" / "b.py").write_text("from .a import (\n    X,  # the value\n)\n")
     (pkg / "c.py").write_text("from dlvc.core import b\n")
     monkeypatch.setattr(C, "PACKAGE", str(pkg))
-    monkeypatch.setattr(C, "_stamps", {})
+    C.forget()
     before = C.dependency_stamp(str(pkg / "c.py"))
     (pkg / "core" / "a.py").write_text("X = 2\n")
-    monkeypatch.setattr(C, "_stamps", {})
+    C.forget()
     assert C.dependency_stamp(str(pkg / "c.py")) != before
+    C.forget()

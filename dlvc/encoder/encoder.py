@@ -67,6 +67,7 @@ class PictureEncoder:
             self.cnnlf = sps_record(cfg)[1]
         self.extra_stages = None  # f(org, qp, slice_type) -> more deep stages (training data capture)
         self.last_stages = []
+        self.refs = None         # RefStore of the reference pictures (coding structures)
 
     def deep_stages(self, org, qp, slice_type, ep, init_type):
         """The loop-filter stages of the deep tools for one picture (core/loopfilter.py)."""
@@ -152,9 +153,9 @@ class PictureEncoder:
         meta = new_meta(self.cw, self.ch)
         prm = make_params(self.sps, self.pps, SLICE_I, qp)
         ep = self.encoder_params(qp)
-        inter = make_inter_context([], np.zeros((2, 16), np.int32), np.zeros(2, np.int32),
+        inter = make_inter_context(None, np.zeros((2, 16), np.int32), np.zeros(2, np.int32),
                                    np.full(16, -1, np.int32), meta, np.zeros(144, np.int32),
-                                   inter_options(self.cfg, ep[E_LAMBDA]), (self.ch, self.cw))
+                                   inter_options(self.cfg, ep[E_LAMBDA]))
         self.decider.decide(org, rec, coef, meta, prm, ep, init_contexts(0, qp), inter)
         sao_on = int(self.sps.sample_adaptive_offset_enabled_flag)
         sh = SliceHeader(first_slice_segment_in_pic_flag=1, slice_type=SLICE_I,
@@ -191,14 +192,11 @@ class PictureEncoder:
         ref_pocs = [list(plan.ref_pocs[0]), list(plan.ref_pocs[1]) if st == SLICE_B else []]
         ref_slot = np.zeros((2, 16), np.int32)
         ref_ids = np.zeros((2, 16), np.int32)
-        slots, refs = {}, []
         for X in range(2):
             for i, p in enumerate(ref_pocs[X]):
-                if p not in slots:
-                    slots[p] = len(refs)
-                    refs.append((dpb[p].planes, dpb[p].fractional()))
-                ref_slot[X, i] = slots[p]
+                ref_slot[X, i] = dpb[p].slot
                 ref_ids[X, i] = p + 1
+        self.refs.fractional(ref_slot[X, i] for X in range(2) for i in range(len(ref_pocs[X])))
         l1_to_l0 = np.full(16, -1, np.int32)
         for i, p in enumerate(ref_pocs[1]):
             if p in ref_pocs[0]:
@@ -221,7 +219,7 @@ class PictureEncoder:
         num_ref = np.array([len(ref_pocs[0]), len(ref_pocs[1])], np.int32)
         ip = inter_options(cfg, plan.lam)
         ip[IP_MVD_L1_ZERO] = sh.mvd_l1_zero_flag if st == SLICE_B else 0
-        inter = make_inter_context(refs, ref_slot, num_ref, l1_to_l0, col_meta, sp, ip, (self.ch, self.cw))
+        inter = make_inter_context(self.refs.arrays(), ref_slot, num_ref, l1_to_l0, col_meta, sp, ip)
         self.decider.decide(org, rec, coef, meta, prm, ep, init_contexts(init_type, qp), inter)
         nals = self.filter_and_write(org, rec, coef, meta, prm, ep, st, init_type, sh, plan.nal_unit_type, ref_ids)
         return nals, RefPicture(plan.poc, rec, meta, ref_pocs)
@@ -229,17 +227,55 @@ class PictureEncoder:
 
 class RefPicture:
     """A reconstructed (loop-filtered) picture kept for reference: planes, metadata (for TMVP),
-    its HM POC and reference POC lists; the fractional planes for motion search are made on
-    first use."""
+    its HM POC and reference POC lists, and its slot in the encoder's RefStore."""
 
     def __init__(self, poc, planes, meta, ref_pocs):
         self.poc, self.planes, self.meta, self.ref_pocs = poc, planes, meta, ref_pocs
-        self._fp = None
+        self.slot = -1
 
-    def fractional(self):
-        if self._fp is None:
-            self._fp = make_fractional_planes(self.planes[0], PAD)
-        return self._fp
+
+class RefStore:
+    """The motion search's reference pictures in slot arrays (Y, Cb, Cr and the 16 fractional
+    luma planes of each slot) that the inter context indexes directly: a picture's planes go
+    in once, when it becomes a reference, and its fractional planes are made on first use, on
+    ``threads`` threads.  (Stacking each picture's reference lists anew copied every
+    reference's fractional planes: 0.6 s per 1280x720 picture with four references.)"""
+
+    def __init__(self, capacity, cw, ch, threads=1):
+        self.y = np.empty((capacity, ch, cw), np.int16)
+        self.cb = np.empty((capacity, ch >> 1, cw >> 1), np.int16)
+        self.cr = np.empty((capacity, ch >> 1, cw >> 1), np.int16)
+        self.fp = np.empty((capacity, 16, ch + 2 * PAD, cw + 2 * PAD), np.int16)
+        self.has_fp = [False] * capacity
+        self.free = list(range(capacity - 1, -1, -1))
+        self.threads = max(1, min(16, threads))
+        self.pool = ThreadPoolExecutor(self.threads) if self.threads > 1 else None
+
+    def close(self):
+        if self.pool is not None:
+            self.pool.shutdown()
+
+    def add(self, planes):
+        slot = self.free.pop()
+        self.y[slot], self.cb[slot], self.cr[slot] = planes
+        self.has_fp[slot] = False
+        return slot
+
+    def release(self, slot):
+        self.free.append(slot)
+
+    def fractional(self, slots):
+        """Make the fractional planes of those slots that lack them."""
+        todo = [s for s in dict.fromkeys(slots) if not self.has_fp[s]]
+        n = self.threads
+        parts = [(s, 16 * i // n, 16 * (i + 1) // n) for s in todo for i in range(n)]
+        fill = lambda part: make_fractional_planes(self.y[part[0]], PAD, self.fp[part[0]], part[1], part[2])
+        list(self.pool.map(fill, parts) if self.pool and len(parts) > 1 else map(fill, parts))
+        for s in todo:
+            self.has_fp[s] = True
+
+    def arrays(self):
+        return self.y, self.cb, self.cr, self.fp
 
 
 def encode_structure(cfg, reader, count, bitstream_path, recon_path, log, extra_stages=None):
@@ -254,13 +290,18 @@ def encode_structure(cfg, reader, count, bitstream_path, recon_path, log, extra_
         for lst in plan.ref_pocs:
             for p in lst:
                 last_use[p] = k
+    live, capacity = set(), 1                   # the most pictures kept for reference at once
+    for k, plan in enumerate(cs):
+        live = {p for p in live if last_use[p] > k} | ({plan.poc} if last_use.get(plan.poc, -1) > k else set())
+        capacity = max(capacity, len(live))
+    enc.refs = RefStore(capacity, enc.cw, enc.ch, enc.decider.threads)
     dpb, pending_out = {}, {}
     pictures, mses = [], []
     next_out = 0
     t_start = time.perf_counter()
     with open(bitstream_path, "wb") as out, \
             (YuvWriter(recon_path, cfg.SourceWidth, cfg.SourceHeight) if recon_path else _Null()) as rec_out, \
-            closing(enc.decider):
+            closing(enc.decider), closing(enc.refs):
         for k, plan in enumerate(cs):
             t0 = time.perf_counter()
             frame = reader.read(cfg.FrameSkip + plan.poc)
@@ -270,10 +311,11 @@ def encode_structure(cfg, reader, count, bitstream_path, recon_path, log, extra_
             data = b"".join(nals + pic_nals)
             seconds = time.perf_counter() - t0
             out.write(data)
-            if last_use.get(plan.poc, -1) > k:
-                dpb[plan.poc] = ref
             for p in [p for p in dpb if last_use.get(p, -1) <= k]:
-                del dpb[p]
+                enc.refs.release(dpb.pop(p).slot)
+            if last_use.get(plan.poc, -1) > k:
+                ref.slot = enc.refs.add(ref.planes)
+                dpb[plan.poc] = ref
             recf = Frame(*ref.planes)
             pending_out[plan.poc] = recf
             while next_out in pending_out:

@@ -603,21 +603,14 @@ def partition_trial(org, planes, coef, meta, prm, ep, ctx_in, w, buf, wk, snaps,
     return 0.0
 
 
-def make_inter_context(refs, ref_slot, num_ref, l1_to_l0, col_meta, sp, ip, shape):
-    """The ``inter`` tuple (see the module docstring).  refs: list of (planes, fp) per slot;
-    for an I slice pass refs=[] (small dummy arrays of the right types are made)."""
-    h, w = shape
-    if refs:
-        refs_y = np.stack([r[0][0] for r in refs])
-        refs_cb = np.stack([r[0][1] for r in refs])
-        refs_cr = np.stack([r[0][2] for r in refs])
-        fp_all = np.stack([r[1] for r in refs])
-    else:
-        refs_y = np.zeros((1, 8, 8), np.int16)
-        refs_cb = np.zeros((1, 4, 4), np.int16)
-        refs_cr = np.zeros((1, 4, 4), np.int16)
-        fp_all = np.zeros((1, 16, 8, 8), np.int16)
-    return (refs_y, refs_cb, refs_cr, fp_all, np.ascontiguousarray(ref_slot, np.int32),
+def make_inter_context(refs, ref_slot, num_ref, l1_to_l0, col_meta, sp, ip):
+    """The ``inter`` tuple (see the module docstring).  refs: the reference slot arrays
+    (Y, Cb, Cr, fractional planes; encoder.RefStore.arrays) that ref_slot indexes; for an I
+    slice pass None (small dummy arrays of the right types are made)."""
+    if refs is None:
+        refs = (np.zeros((1, 8, 8), np.int16), np.zeros((1, 4, 4), np.int16), np.zeros((1, 4, 4), np.int16),
+                np.zeros((1, 16, 8, 8), np.int16))
+    return (*refs, np.ascontiguousarray(ref_slot, np.int32),
             np.ascontiguousarray(num_ref, np.int32), np.ascontiguousarray(l1_to_l0, np.int32),
             col_meta, np.ascontiguousarray(sp, np.int32), np.ascontiguousarray(ip, np.int64),
             np.zeros((2, 16, 3, 2), np.int32), np.zeros(3, np.int32))

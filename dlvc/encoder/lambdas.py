@@ -24,8 +24,11 @@ def hm_lambda(qp, is_intra, qp_factor=0.57, depth=0, gop_size=1, lambda_from_qp=
 
 
 def chroma_weight(qp, qp_offset):
-    """HM's chroma distortion weight 2^((QP - QPc) / 3)."""
-    return 2.0 ** ((qp - int(chroma_qp(qp, qp_offset))) / 3.0)
+    """HM's chroma distortion weight 2^((QP - QPc) / 3).  Once per picture, so chroma_qp's
+    Python function: compiled, it would be an entry point of the encoder's AOT library, typed
+    differently by compiled callers (a fresh Numba compile adds their argument types to its
+    signatures, and the library then cannot be built)."""
+    return 2.0 ** ((qp - int(chroma_qp.py_func(qp, qp_offset))) / 3.0)
 
 
 def lambda_params(qp, lam, cb_offset, cr_offset):

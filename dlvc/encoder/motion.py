@@ -19,8 +19,8 @@ Conventions
   (uni) of dlvc.core.interp.  ``fp[0]`` is the padded integer reference (edge-extended as in
   8-228/8-229).  A block displaced by ``mv`` reads ``fp[((mv_y & 3) << 2) | (mv_x & 3)]`` at
   ``(x + (mv_x >> 2) + pad, y + (mv_y >> 2) + pad)``.  The picture size is ``fp.shape[1:] - 2 pad``.
-  Several reference pictures: stack them, ``fp_all[slot]`` (``int16[S, 16, Hp, Wp]``), with
-  ``ref_slot[X, refIdx]`` naming the slot of RefPicListX[refIdx].
+  Several reference pictures: slots of one array, ``fp_all[slot]`` (``int16[S, 16, Hp, Wp]``;
+  the encoder's RefStore), with ``ref_slot[X, refIdx]`` naming the slot of RefPicListX[refIdx].
 * Memory: one picture's planes take 16 * (W + 2 pad) * (H + 2 pad) * 2 bytes; at 1280x720 with
   pad = PAD = 80 that is 16 * 1440 * 880 * 2 = 40.6 MB, 162 MB for 4 reference pictures (a
   16-picture DPB: 649 MB), well under 2 GiB.  Making them costs 16 whole-plane interpolations
@@ -52,7 +52,8 @@ mvp_idx_bits(idx, num) -> int                 TEncSearch::xGetMvpIdxBits
 ref_idx_bits(ref_idx, num_ref) -> int         the refIdx bits of predInterSearch
 blk_bits(part_mode, is_p, part_idx, last_mode, out3) -> None
                                               TEncSearch::xGetBlkBits into out3 (int32[3])
-make_fractional_planes(ref, pad) -> int16[16, H + 2 pad, W + 2 pad]
+make_fractional_planes(ref, pad, out, first, stop) -> None
+                                              planes first..stop - 1 into out (int16[16, Hp, Wp])
 mv_limits(x, y, w, h, fp, pad) -> (xmin, xmax, ymin, ymax)
                                               allowed integer displacements (samples)
 clip_mv(mv_x, mv_y, x, y, w, h, fp, pad) -> (mv_x, mv_y)   quarter-sample MV clipped to them
@@ -253,15 +254,12 @@ def blk_bits(part_mode, is_p, part_idx, last_mode, out3):
 # reference planes, limits, prediction
 # ---------------------------------------------------------------------------------------------
 @njit(cache=True, nogil=True)
-def make_fractional_planes(ref, pad):
-    """The 16 uni-prediction planes of one luma reference plane: int16[16, H + 2 pad, W + 2 pad],
-    index (yFrac << 2) | xFrac (see the module docstring)."""
-    H, W = ref.shape
-    out = np.empty((16, H + 2 * pad, W + 2 * pad), np.int16)
-    for fy in range(4):
-        for fx in range(4):
-            out[(fy << 2) | fx] = interpolate_plane_pixels(ref, fx, fy, 0, pad)
-    return out
+def make_fractional_planes(ref, pad, out, first, stop):
+    """Planes first..stop - 1 of the 16 uni-prediction planes of one luma reference plane into
+    out: int16[16, H + 2 pad, W + 2 pad], index (yFrac << 2) | xFrac (see the module
+    docstring).  Threads may fill disjoint ranges of one out."""
+    for k in range(first, stop):
+        out[k] = interpolate_plane_pixels(ref, k & 3, k >> 2, 0, pad)
 
 
 @njit(cache=True, nogil=True, _nrt=False)

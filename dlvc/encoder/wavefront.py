@@ -10,8 +10,9 @@ itself does not use WPP (entropy_coding_sync_enabled_flag = 0): slice data is wr
 afterwards in raster order with the true contexts, so only the rate estimates of the first
 CTU of a row differ from a sequential pass.
 
-Scheduling is per CTU: a worker takes the ready CTU (its row free, the row above far enough
-ahead) of the lowest row of the oldest picture under way.  Several pictures may be decided
+Scheduling is per CTU: a worker goes on with its row while the row above is far enough
+ahead, otherwise it takes the ready CTU (its row free, the row above far enough ahead) of
+the lowest row of the oldest picture under way.  Several pictures may be decided
 at once (intra pictures, from several threads): a worker never waits on a row while another
 picture has work, and the last picture of a run still spreads over all workers.  Per CTU
 one call into compiled code (intra_search.compress_ctu, which releases the GIL); Python
@@ -105,11 +106,14 @@ class CtuDecider:
             if self.workers:
                 self.cond.wait_for(lambda: job.remaining == 0 or job.error is not None)
         if not self.workers:
+            task = None
             while job.remaining and job.error is None:
-                with self.cond:
-                    r = job.ready_row()
-                    job.busy[r] = True
-                self._run(job, r)
+                if task is None:
+                    with self.cond:
+                        r = job.ready_row()
+                        job.busy[r] = True
+                    task = (job, r)
+                task = self._run(*task)
         if job.error is not None:
             raise job.error
 
@@ -122,15 +126,19 @@ class CtuDecider:
         return None
 
     def _work(self):
+        task = None
         while True:
-            with self.cond:
-                task = self.cond.wait_for(lambda: self.closed or self._next())
-                if self.closed:
-                    return
-            self._run(*task)
+            if task is None:
+                with self.cond:
+                    task = self.cond.wait_for(lambda: self.closed or self._next())
+                    if self.closed:
+                        return
+            task = self._run(*task)
 
     def _run(self, job, r):
-        """Decide the next CTU of row r of job (the row is marked busy by the caller)."""
+        """Decide the next CTU of row r of job (the row is marked busy by the caller).  Returns
+        the row's next CTU, claimed, when it may be decided at once: a worker keeps its row
+        while it can (its contexts and scratch stay in its core's caches), or None."""
         x = job.done[r] + 1
         try:
             if x == 0:
@@ -152,14 +160,17 @@ class CtuDecider:
                 self.cond.notify_all()
             if not self.workers:
                 raise
-            return
+            return None
+        last = job.cols - 1
         with self.cond:
             job.done[r] = x
-            job.busy[r] = False
             job.remaining -= 1
-            if x == job.cols - 1:
+            keep = x < last and job.error is None and (r == 0 or job.done[r - 1] >= min(x + 2, last))
+            job.busy[r] = keep
+            if x == last:
                 self.free.append(job.scratch[r])
                 job.scratch[r] = None
             if job.remaining == 0:
                 self.jobs.remove(job)
             self.cond.notify_all()
+        return (job, r) if keep else None

@@ -118,6 +118,7 @@ class CtuDecider:
             raise job.error
 
     def _next(self):
+        """The ready row of the oldest picture that has one, claimed (under the lock), or None."""
         for job in self.jobs:
             r = job.ready_row()
             if r >= 0:

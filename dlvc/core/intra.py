@@ -302,6 +302,14 @@ def predict_intra(rec, x0, y0, log2_size, c_idx, mode, pic_w, pic_h, log2_ctb_si
     ref = np.empty(4 * n + 1, np.int32)
     filt = np.empty(4 * n + 1, np.int32)
     reference_samples(rec, x0, y0, log2_size, c_idx, pic_w, pic_h, log2_ctb_size, ref)
+    predict_with_refs(ref, filt, log2_size, c_idx, mode, strong_intra_smoothing_enabled_flag, pred)
+
+
+@njit(cache=True, nogil=True)
+def predict_with_refs(ref, filt, log2_size, c_idx, mode, strong_intra_smoothing_enabled_flag, pred):
+    """8.4.4.2.3 then the mode's prediction from the reference samples ``ref`` (8.4.4.2.2's
+    output, not modified); ``filt`` (int32 [4N + 1]) receives the filtered samples when the
+    mode filters.  An encoder trying every mode of one TB derives ``ref`` once."""
     if filter_reference_samples(ref, log2_size, c_idx, mode,
                                 strong_intra_smoothing_enabled_flag, filt):
         predict_from_refs(filt, log2_size, c_idx, mode, pred)

@@ -17,7 +17,7 @@ from ..core.ctu_syntax import (
     fill, mpm_list, split_cu_ctx_inc, split_transform_inferred, split_transform_present,
     subtree_cbf, write_coding_unit,
 )
-from ..core.intra import predict_intra
+from ..core.intra import predict_intra, predict_with_refs, reference_samples
 from ..core.params import (
     P_CTB_LOG2, P_MAX_TB_LOG2, P_MAX_TH_DEPTH_INTRA, P_MIN_CB_LOG2, P_MIN_TB_LOG2, P_PIC_H,
     P_PIC_W, P_SIGN_HIDING, P_SLICE_QP, P_SLICE_TYPE, P_STRONG_INTRA, P_TS_ENABLED,
@@ -224,11 +224,14 @@ def search_luma_pu(org, planes, coef, meta, prm, ep, ctx, w, buf, wk, snaps, can
     n_rd = NUM_RD_MODES[log2_pb]
     rd_modes = np.full(n_rd + 3, -1, np.int64)
     rd_costs = np.full(n_rd + 3, INF)
-    # rough pass: Hadamard cost of the prediction of the first TB, all 35 modes
+    # rough pass: Hadamard cost of the prediction of the first TB, all 35 modes, from one
+    # derivation of its reference samples (HM's initIntraPatternChType once per PU)
+    ref = np.empty(4 * nt + 1, np.int32)
+    filt = np.empty(4 * nt + 1, np.int32)
+    reference_samples(rec, xp, yp, log2_tb, 0, prm[P_PIC_W], prm[P_PIC_H], prm[P_CTB_LOG2], ref)
+    p = pred[:nt, :nt]
     for mode in range(35):
-        p = pred[:nt, :nt]
-        predict_intra(rec, xp, yp, log2_tb, 0, mode, prm[P_PIC_W], prm[P_PIC_H], prm[P_CTB_LOG2],
-                      prm[P_STRONG_INTRA], p)
+        predict_with_refs(ref, filt, log2_tb, 0, mode, prm[P_STRONG_INTRA], p)
         cost = satd(o, xp, yp, p, 0, 0, nt, nt) + ep[E_SQRT_LAMBDA] * mode_bits(ctx, cand, mode)
         i = n_rd - 1
         if cost < rd_costs[i]:

@@ -13,7 +13,6 @@ ratio of the sums is printed per repetition.
 """
 import argparse
 import os
-import re
 import statistics
 import subprocess
 import sys
@@ -42,8 +41,10 @@ def main():
     args = ap.parse_args()
     if not args.hm:
         ap.error("give HM's encoder binary with --hm or $HM_ENCODER")
-    w, h, fps = re.search(r"_(\d+)x(\d+)_(\d+)", os.path.basename(args.seq)).groups()
-    common = ["-i", args.seq, "-wdt", w, "-hgt", h, "-fr", fps, "-f", str(args.frames)]
+    from dlvc.eval.sequences import discover
+    seq = discover([args.seq], verify_md5=False)[0]
+    common = ["-i", seq.path, "-wdt", str(seq.width), "-hgt", str(seq.height), "-fr", str(seq.fps_arg()),
+              "-f", str(args.frames)]
     enc = [sys.executable, "-c", "from dlvc.cli.enc import main; main()"]
     ratios = []
     with tempfile.TemporaryDirectory() as tmp:

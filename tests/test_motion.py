@@ -16,6 +16,8 @@ def fractional_planes(ref, pad, parts=1):
     for i in range(parts):
         M.make_fractional_planes(ref, pad, out, 16 * i // parts, 16 * (i + 1) // parts)
     return out
+
+
 NOC = np.zeros((0, 2), np.int32)
 LAM = M.lambda_motion_sad(0.57 * 2 ** ((32 - 12) / 3))      # QP 32 I-slice-like lambda
 

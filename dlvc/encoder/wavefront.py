@@ -60,14 +60,15 @@ class _Picture:
         self.remaining = self.rows * self.cols
         self.error = None
 
+    def may_decide(self, r, x):
+        """Whether CTU x of row r may be decided now: the row above is done up to the
+        above-right neighbour (WPP's dependency)."""
+        return x < self.cols and (r == 0 or self.done[r - 1] >= min(x + 1, self.cols - 1))
+
     def ready_row(self):
         """The lowest row whose next CTU may be decided now, or -1."""
-        last = self.cols - 1
         for r in range(self.rows):
-            x = self.done[r] + 1
-            if self.busy[r] or x > last:
-                continue
-            if r == 0 or self.done[r - 1] >= min(x + 1, last):
+            if not self.busy[r] and self.may_decide(r, self.done[r] + 1):
                 return r
         return -1
 
@@ -162,13 +163,12 @@ class CtuDecider:
             if not self.workers:
                 raise
             return None
-        last = job.cols - 1
         with self.cond:
             job.done[r] = x
             job.remaining -= 1
-            keep = x < last and job.error is None and (r == 0 or job.done[r - 1] >= min(x + 2, last))
+            keep = job.error is None and job.may_decide(r, x + 1)
             job.busy[r] = keep
-            if x == last:
+            if x == job.cols - 1:
                 self.free.append(job.scratch[r])
                 job.scratch[r] = None
             if job.remaining == 0:

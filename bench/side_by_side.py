@@ -45,7 +45,7 @@ def main():
     seq = discover([args.seq], verify_md5=False)[0]
     common = ["-i", seq.path, "-wdt", str(seq.width), "-hgt", str(seq.height), "-fr", str(seq.fps_arg()),
               "-f", str(args.frames)]
-    enc = [sys.executable, "-c", "from dlvc.cli.enc import main; main()"]
+    enc = [sys.executable, "-c", "from dlvc.cli.enc import console; console()"]     # the dlvc-enc command
     ratios = []
     with tempfile.TemporaryDirectory() as tmp:
         out = ["-b", os.path.join(tmp, "s.bin"), "-o", os.devnull]

@@ -141,7 +141,7 @@ ENCODER_OPTIONS = _table(
     O("TMVPMode", int, 1, "temporal motion vector prediction: 0 off, 1 on", choices=(0, 1)),
     "Coding tools",
     O("TransformSkip", bool, False, "transform skip for 4x4 blocks"),
-    O("TransformSkipFast", bool, False, "fast decision for transform skip"),
+    O("TransformSkipFast", bool, False, "transform skip tried only for the luma of NxN PUs, and for chroma only where a 4x4 luma TB of the 8x8 area uses it (HM)"),
     O("StrongIntraSmoothing", bool, True, "strong intra smoothing of 32x32 reference samples", short="sis"),
     O("FastUDIUseMPMEnabled", bool, True, "fast intra mode search that accounts for the most probable modes"),
     "Loop filters",

@@ -1,9 +1,15 @@
 """All-intra coding end to end: the encoder's reconstruction, dlvc-dec's output and
 FFmpeg's HEVC decoder (PyAV) must agree byte for byte (DESIGN.md, Principle 3)."""
+import os
+
 import numpy as np
 import pytest
 
-from codec_util import dlvc_decode, encode_sequence, pyav_decode
+from codec_util import ROOT, dlvc_decode, encode_sequence, pyav_decode
+from dlvc.config import parse_args
+from dlvc.core.picture import F_PART_MODE, F_TS, PART_NxN
+from dlvc.decoder.decoder import Decoder
+from dlvc.encoder.encoder import encode
 
 
 def check_round_trip(tmp_path, name, frames, qp, **overrides):
@@ -71,3 +77,56 @@ def test_picture_hash_sei(tmp_path):
     # one SUFFIX_SEI NAL (type 40) per picture: 2-byte NAL header + payload of 3 x 16-byte MD5s
     assert len(hashed) - len(plain) >= 2 * (2 + 3 * 16)
     assert np.array_equal(dlvc_decode(hashed), rec)
+
+
+class MetaDecoder(Decoder):
+    """dlvc-dec keeping every decoded picture's syntax metadata."""
+
+    def __init__(self):
+        super().__init__()
+        self.metas = []
+
+    def finish_picture(self):
+        if self.current is not None:
+            self.metas.append(self.current.meta.copy())
+        return super().finish_picture()
+
+
+def transform_skip_uses(meta):
+    """(luma TS in a 2Nx2N CU, chroma TS with no luma TS in its 8x8 area, any TS) over a
+    picture's 4x4 grid."""
+    ts = meta[F_TS]
+    luma_2nx2n = bool(np.any((ts & 1) & (meta[F_PART_MODE] != PART_NxN)))
+    chroma = (ts & 6) != 0
+    luma_in_8x8 = (ts & 1).reshape(ts.shape[0] // 2, 2, ts.shape[1] // 2, 2).max(axis=(1, 3))
+    chroma_alone = bool(np.any(chroma & (np.repeat(np.repeat(luma_in_8x8, 2, 0), 2, 1) == 0)))
+    return luma_2nx2n, chroma_alone, bool(np.any(ts))
+
+
+def screen_content(path, w=128, h=64, frames=1, seed=0):
+    """Two-level random pixels (where transform skip wins) beside smooth gradients, 4:2:0."""
+    rng = np.random.default_rng(seed)
+    with open(path, "wb") as f:
+        for _ in range(frames):
+            y = np.where(rng.random((h, w)) < 0.5, 16, 235).astype(np.uint8)
+            y[:, w // 2:] = np.linspace(40, 200, w // 2).astype(np.uint8)
+            c = np.where(rng.random((2, h // 2, w // 2)) < 0.5, 64, 192).astype(np.uint8)
+            f.write(y.tobytes() + c.tobytes())
+
+
+@pytest.mark.parametrize("fast", [0, 1])
+def test_transform_skip_fast(tmp_path, fast):
+    """TransformSkipFast as HM: transform skip only for the luma of NxN PUs, and for chroma
+    only where a luma TB of the 8x8 area uses it; off, the encoder tries it on every 4x4 TB
+    (and two-level content then uses it in both places, so the check can fail)."""
+    src = tmp_path / "screen.yuv"
+    screen_content(src)
+    cfg = parse_args(["-c", os.path.join(ROOT, "cfg", "intra.cfg"), "-i", str(src), "-wdt", "128", "-hgt", "64",
+                      "-fr", "30", "-f", "1", "-q", "27", "--Verbose=0", f"--TransformSkipFast={fast}"],
+                     "dlvc-enc", warn=False)
+    encode(cfg, str(tmp_path / "s.bin"), str(tmp_path / "rec.yuv"))
+    dec = MetaDecoder()
+    assert len(list(dec.decode((tmp_path / "s.bin").read_bytes()))) == len(dec.metas) == 1
+    luma_2nx2n, chroma_alone, any_ts = transform_skip_uses(dec.metas[0])
+    assert any_ts
+    assert (luma_2nx2n, chroma_alone) == ((False, False) if fast else (True, True))

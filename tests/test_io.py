@@ -2,6 +2,8 @@
 import csv
 import importlib.util
 import os
+import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -289,6 +291,34 @@ def test_run_main_status_and_passthrough(capsys):
     with pytest.raises(ZeroDivisionError):   # a bug keeps its traceback
         run_main(bug, [], prog="x")
     assert capsys.readouterr().err == ""
+
+
+EXIT_WHEN_DONE = """
+import atexit, sys
+from dlvc.cli.common import exit_when_done
+atexit.register(lambda: print("teardown ran"))
+def main():
+    sys.stdout.write("unflushed output")
+    sys.stderr.write("unflushed error")
+    raise SystemExit({code})
+exit_when_done(main)
+"""
+
+
+@pytest.mark.parametrize("code,status", [("None", 0), ("4", 4), ("'a message'", 1)])
+def test_exit_when_done_flushes_and_skips_teardown(code, status):
+    """The console scripts' exit: the status of main's SystemExit, output flushed, and no
+    interpreter teardown (atexit handlers do not run)."""
+    p = subprocess.run([sys.executable, "-c", EXIT_WHEN_DONE.format(code=code)], capture_output=True, text=True)
+    assert p.returncode == status
+    assert p.stdout == "unflushed output"
+    assert p.stderr == "unflushed error" + ("a message\n" if status == 1 else "")
+
+
+def test_exit_when_done_keeps_a_bugs_traceback():
+    src = EXIT_WHEN_DONE.replace("raise SystemExit({code})", "1 / 0")
+    p = subprocess.run([sys.executable, "-c", src], capture_output=True, text=True)
+    assert p.returncode == 1 and "ZeroDivisionError" in p.stderr and "teardown ran" in p.stdout
 
 
 def test_atomic_output_success(tmp_path):

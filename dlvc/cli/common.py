@@ -6,6 +6,9 @@ on stderr and a non-zero exit status (Principle 9):
     def main(argv=None):
         run_main(_main, argv)          # _main(argv) -> int | None
 
+``exit_when_done(main)`` is the console scripts' entry: it skips the interpreter's
+teardown once a run has finished and flushed its output.
+
 ``atomic_output(path)`` gives a temporary path in the destination's folder; the
 file is renamed to ``path`` only when the block ends without an exception and is
 deleted otherwise, so a failed run never leaves a partial output behind (and an
@@ -66,6 +69,28 @@ def run_main(fn, argv=None, prog=None):
         _report(prog, "interrupted")
         status = EXIT_INTERRUPTED
     raise SystemExit(0 if status is None else status)
+
+
+def exit_when_done(main):
+    """A console script's entry: ``main()`` (which ends in SystemExit), then stdout and stderr
+    flushed and the process left with ``os._exit``.  The interpreter's teardown (freeing every
+    module, object and thread state: 30-40 ms after an encode, a tenth of a short clip's
+    start-up and exit) does nothing a finished run needs: its output files are closed and
+    renamed already.  Any other exception (a bug) leaves the usual way, with its traceback."""
+    try:
+        main()
+        status = 0
+    except SystemExit as e:
+        status = e.code
+    if status is None:
+        status = 0
+    elif not isinstance(status, int):
+        print(status, file=sys.stderr)
+        status = EXIT_ERROR
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(Exception):
+            stream.flush()
+    os._exit(status)
 
 
 def _report(prog, message):

@@ -4,7 +4,7 @@ import time
 
 from ..config import DECODER, parse_args
 from ..errors import DlvcError
-from .common import atomic_output, run_main
+from .common import atomic_output, exit_when_done, run_main
 
 
 def _main(argv):
@@ -51,3 +51,8 @@ def _main(argv):
 
 def main(argv=None):
     run_main(_main, argv, "dlvc-dec")
+
+
+def console():
+    """The dlvc-dec command."""
+    exit_when_done(main)

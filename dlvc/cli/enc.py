@@ -1,7 +1,7 @@
 """dlvc-enc: encode a .yuv/.y4m sequence (HM-compatible command line)."""
 from ..config import ENCODER, parse_args
 from ..errors import DlvcError
-from .common import atomic_output, run_main
+from .common import atomic_output, exit_when_done, run_main
 
 
 def _main(argv):
@@ -23,3 +23,8 @@ def _main(argv):
 
 def main(argv=None):
     run_main(_main, argv, "dlvc-enc")
+
+
+def console():
+    """The dlvc-enc command."""
+    exit_when_done(main)

@@ -38,7 +38,7 @@ from .gop import CodingStructure, gop_entries_from_cfg
 from .inter_search import IP_MVD_L1_ZERO, inter_options, make_inter_context
 from .motion import PAD, make_fractional_planes
 from .intra_search import (
-    E_FAST_MPM, E_LAMBDA, E_RDOQ, E_RDOQ_TS, E_SQRT_LAMBDA, E_W_CB, E_W_CR, NUM_EPARAMS,
+    E_FAST_MPM, E_LAMBDA, E_RDOQ, E_RDOQ_TS, E_SQRT_LAMBDA, E_TS_FAST, E_W_CB, E_W_CR, NUM_EPARAMS,
 )
 from .lambdas import lambda_params, hm_lambda
 from .parameter_sets import build_parameter_sets
@@ -115,6 +115,7 @@ class PictureEncoder:
         ep[E_RDOQ] = cfg.RDOQ
         ep[E_RDOQ_TS] = cfg.RDOQTS
         ep[E_FAST_MPM] = cfg.FastUDIUseMPMEnabled
+        ep[E_TS_FAST] = cfg.TransformSkipFast
         return ep
 
     def filter_and_write(self, org, rec, coef, meta, prm, ep, slice_type, init_type, sh, nal_unit_type,

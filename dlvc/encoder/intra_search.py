@@ -43,6 +43,7 @@ E_W_CR = 3
 E_RDOQ = 4
 E_RDOQ_TS = 5
 E_FAST_MPM = 6      # FastUDIUseMPMEnabled
+E_TS_FAST = 7       # TransformSkipFast
 NUM_EPARAMS = 8
 
 # snapshot slots: CU depth d uses 2d (before) and 2d + 1 (best no-split);
@@ -149,6 +150,8 @@ def luma_rqt(org, planes, coef, meta, prm, ep, ctx, w, buf, wk, snaps, x0, y0, l
     node entries are x, y, log2, depth, phase (0 entered, 1 children under way), child
     index; their costs are (leaf, split so far)."""
     lam = ep[E_LAMBDA]
+    # transform skip is tried in both passes; with TransformSkipFast for NxN PUs only (HM)
+    try_ts = 1 if (intra_split or ep[E_TS_FAST] == 0) else 0
     si = np.empty((8, 6), np.int64)
     sf = np.empty((8, 2), np.float64)
     si[0, 0], si[0, 1], si[0, 2], si[0, 3], si[0, 4], si[0, 5] = x0, y0, log2_0, depth0, 0, 0
@@ -165,7 +168,7 @@ def luma_rqt(org, planes, coef, meta, prm, ep, ctx, w, buf, wk, snaps, x0, y0, l
             cost_leaf = INF
             if forced == 0:
                 cost, dist, bits, cbf, ts = code_intra_tb(org, planes, coef, prm, ep, ctx, w, buf, x, y,
-                                                          log2, 0, mode, full, wk)
+                                                          log2, 0, mode, try_ts, wk)
                 bits += bin_cost(ctx, CBF_LUMA + (1 if depth == 0 else 0), cbf) / FRAC_BITS_SCALE
                 if present:
                     bits += bin_cost(ctx, SPLIT_TRANSFORM_FLAG + 5 - log2, 0) / FRAC_BITS_SCALE
@@ -271,6 +274,20 @@ def search_luma_pu(org, planes, coef, meta, prm, ep, ctx, w, buf, wk, snaps, can
 
 
 @njit(cache=True, nogil=True)
+def chroma_ts_allowed(meta, ep, x0, y0):
+    """Whether the chroma TBs of the luma area at (x0, y0) try transform skip.  With
+    TransformSkipFast (HM) only 4x4 chroma TBs whose 8x8 luma area is coded as 4x4 luma TBs,
+    at least one of them with transform skip; else every 4x4 chroma TB (code_intra_tb
+    checks the size)."""
+    if ep[E_TS_FAST] == 0:
+        return 1
+    xb, yb = x0 >> 2, y0 >> 2
+    if meta[F_TU_LOG2, yb, xb] != 2:
+        return 0
+    return (meta[F_TS, yb, xb] | meta[F_TS, yb, xb + 1] | meta[F_TS, yb + 1, xb] | meta[F_TS, yb + 1, xb + 1]) & 1
+
+
+@njit(cache=True, nogil=True)
 def chroma_tree(org, planes, coef, meta, prm, ep, ctx, w, buf, wk, x_cu, y_cu, log2_cb, mode):
     """Code the chroma TBs of a CU along its (already chosen) luma transform tree."""
     stack = np.empty((16, 3), np.int64)
@@ -292,7 +309,7 @@ def chroma_tree(org, planes, coef, meta, prm, ep, ctx, w, buf, wk, x_cu, y_cu, l
         n = 1 << log2
         for c in (1, 2):
             r = code_intra_tb(org, planes, coef, prm, ep, ctx, w, buf, x0 >> 1, y0 >> 1, log2 - 1, c,
-                              mode, 1, wk)
+                              mode, chroma_ts_allowed(meta, ep, x0, y0), wk)
             cost += r[0]
             set_bit(meta, F_CBF, x0, y0, n, c, r[3])
             set_bit(meta, F_TS, x0, y0, n, c, r[4])

@@ -41,7 +41,7 @@ def default_command(tool):
     if exe:
         return [exe]
     mod = {"dlvc-enc": "enc", "dlvc-dec": "dec"}[tool]
-    return [sys.executable, "-c", f"import sys; from dlvc.cli.{mod} import main; sys.exit(main())"]
+    return [sys.executable, "-c", f"from dlvc.cli.{mod} import console; console()"]
 
 
 def child_env():

@@ -59,6 +59,10 @@ INTRA_PRED_ANGLE = np.array(
     np.int32)
 
 # Table 8-6: invAngle for predModeIntra 11..25 (0 elsewhere).
+# int32 samples per TB width N that intra prediction works on (plus 3): the reference samples
+# (4N + 1), their filtered copy (4N + 1) and the angular reference array (3N + 1)
+SAMPLES_PER_N = 11
+
 INV_ANGLE = np.zeros(35, np.int32)
 INV_ANGLE[11:26] = [-4096, -1638, -910, -630, -482, -390, -315, -256,
                     -315, -390, -482, -630, -910, -1638, -4096]
@@ -148,7 +152,7 @@ def reference_samples(rec, x0, y0, log2_size, c_idx, pic_w, pic_h, log2_ctb_size
     return n_avail
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, _nrt=False)
 def filter_reference_samples(ref, log2_size, c_idx, mode,
                              strong_intra_smoothing_enabled_flag, out):
     """8.4.4.2.3: filter ``ref`` (layout of :func:`reference_samples`) into ``out``.
@@ -195,11 +199,12 @@ def filter_reference_samples(ref, log2_size, c_idx, mode,
     return True
 
 
-@njit(cache=True, nogil=True)
-def predict_from_refs(p, log2_size, c_idx, mode, pred):
+@njit(cache=True, nogil=True, _nrt=False)
+def predict_from_refs(p, log2_size, c_idx, mode, pred, rm):
     """8.4.4.2.4-6: planar / DC / angular prediction from the (filtered)
     neighbouring samples ``p`` in the layout of :func:`reference_samples`
-    (``p[-1][y] = p[2N-1-y]``, ``p[x][-1] = p[2N+1+x]``, both for -1..2N-1)."""
+    (``p[-1][y] = p[2N-1-y]``, ``p[x][-1] = p[2N+1+x]``, both for -1..2N-1).
+    ``rm`` (int32 [3N + 1]): scratch for the angular modes' reference array."""
     n = 1 << log2_size
     n2 = 2 * n
     if mode == INTRA_PLANAR:
@@ -232,7 +237,6 @@ def predict_from_refs(p, log2_size, c_idx, mode, pred):
     # 8.4.4.2.6 angular: ref[k], k = -N..2N stored at rm[N + k]
     angle = INTRA_PRED_ANGLE[mode]
     inv_angle = INV_ANGLE[mode]
-    rm = np.empty(3 * n + 1, np.int32)
     vertical = mode >= 18
     if vertical:
         for k in range(n + 1):
@@ -299,22 +303,26 @@ def predict_intra(rec, x0, y0, log2_size, c_idx, mode, pic_w, pic_h, log2_ctb_si
     log2_ctb_size: CtbLog2SizeY (4..6); pred: np.int32 [>=N, >=N] output.
     """
     n = 1 << log2_size
-    ref = np.empty(4 * n + 1, np.int32)
-    filt = np.empty(4 * n + 1, np.int32)
+    samples = np.empty(SAMPLES_PER_N * n + 3, np.int32)
+    ref = samples[:4 * n + 1]
     reference_samples(rec, x0, y0, log2_size, c_idx, pic_w, pic_h, log2_ctb_size, ref)
-    predict_with_refs(ref, filt, log2_size, c_idx, mode, strong_intra_smoothing_enabled_flag, pred)
+    predict_with_refs(ref, samples[4 * n + 1:], log2_size, c_idx, mode, strong_intra_smoothing_enabled_flag, pred)
 
 
-@njit(cache=True, nogil=True)
-def predict_with_refs(ref, filt, log2_size, c_idx, mode, strong_intra_smoothing_enabled_flag, pred):
+@njit(cache=True, nogil=True, _nrt=False)
+def predict_with_refs(ref, scratch, log2_size, c_idx, mode, strong_intra_smoothing_enabled_flag, pred):
     """8.4.4.2.3 then the mode's prediction from the reference samples ``ref`` (8.4.4.2.2's
-    output, not modified); ``filt`` (int32 [4N + 1]) receives the filtered samples when the
-    mode filters.  An encoder trying every mode of one TB derives ``ref`` once."""
+    output, not modified).  ``scratch`` (int32 [7N + 2]) receives the filtered samples, when
+    the mode filters, and the angular modes' reference array.  An encoder trying every mode
+    of one TB derives ``ref`` once."""
+    n = 1 << log2_size
+    filt = scratch[:4 * n + 1]
+    rm = scratch[4 * n + 1:7 * n + 2]
     if filter_reference_samples(ref, log2_size, c_idx, mode,
                                 strong_intra_smoothing_enabled_flag, filt):
-        predict_from_refs(filt, log2_size, c_idx, mode, pred)
+        predict_from_refs(filt, log2_size, c_idx, mode, pred, rm)
     else:
-        predict_from_refs(ref, log2_size, c_idx, mode, pred)
+        predict_from_refs(ref, log2_size, c_idx, mode, pred, rm)
 
 
 # ---------------------------------------------------------------------------

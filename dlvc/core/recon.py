@@ -52,7 +52,7 @@ def add_residual(levels, log2, c_idx, qp, ts, is_intra, pred, rec, x0, y0, work)
             rec[y0 + y, x0 + x] = 0 if v < 0 else (MAX_SAMPLE if v > MAX_SAMPLE else v)
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, _nrt=False)
 def copy_pred(pred, rec, x0, y0, n):
     for y in range(n):
         for x in range(n):

@@ -144,7 +144,7 @@ def last_prefix_ctx(log2_size, c_idx):
     return 15, log2_size - 2
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, _nrt=False)
 def csbf_ctx_inc(csbf, x_s, y_s, sb_width, c_idx):
     """9.3.4.2.4 coded_sub_block_flag ctxInc; csbf[yS * 8 + xS] holds the flags."""
     c = 0
@@ -155,7 +155,7 @@ def csbf_ctx_inc(csbf, x_s, y_s, sb_width, c_idx):
     return min(c, 1) + (0 if c_idx == 0 else 2)
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, _nrt=False)
 def prev_csbf(csbf, x_s, y_s, sb_width):
     """9.3.4.2.5 prevCsbf: bit 0 right sub-block coded, bit 1 below coded."""
     p = 0
@@ -258,7 +258,7 @@ def last_pos_nbins_suffix(prefix):
 # ----------------------------------------------------------------------------
 # Binarisations (writer / reader pairs)
 # ----------------------------------------------------------------------------
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, _nrt=False)
 def _write_last_prefix(w, buf, ctx, base, prefix, log2_size, c_idx):
     # TR, cMax = (log2TrafoSize << 1) - 1, cRiceParam 0 (9.3.3.2)
     c_max = (log2_size << 1) - 1
@@ -279,7 +279,7 @@ def _read_last_prefix(d, data, ctx, base, log2_size, c_idx):
     return p
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, _nrt=False)
 def write_abs_remaining(w, buf, value, c_rice):
     """9.3.3.11 coeff_abs_level_remaining: prefix TR (cMax = 4 << cRiceParam),
     then, when the prefix is '1111', suffix EGk with k = cRiceParam + 1 (9.3.3.3)."""

@@ -17,7 +17,7 @@ from ..core.ctu_syntax import (
     fill, mpm_list, split_cu_ctx_inc, split_transform_inferred, split_transform_present,
     subtree_cbf, write_coding_unit,
 )
-from ..core.intra import predict_intra, predict_with_refs, reference_samples
+from ..core.intra import SAMPLES_PER_N, predict_intra, predict_with_refs, reference_samples
 from ..core.params import (
     P_CTB_LOG2, P_MAX_TB_LOG2, P_MAX_TH_DEPTH_INTRA, P_MIN_CB_LOG2, P_MIN_TB_LOG2, P_PIC_H,
     P_PIC_W, P_SIGN_HIDING, P_SLICE_QP, P_SLICE_TYPE, P_STRONG_INTRA, P_TS_ENABLED,
@@ -32,7 +32,7 @@ from ..core.residual import scan_idx, write_residual_coding
 from ..core.transform import forward_transform, quantize_with_deltas, transform_skip_forward
 from .cost import satd, sse
 from .inter_search import NUM_INTER_SLOTS, PART_NONE, SLOT_INTER_BEST, inter_modes
-from .snapshot import restore, save
+from .snapshot import copy_block, restore, save
 from .quant import rdoq, sign_data_hiding
 
 # encoder parameters (float64 array ``ep``)
@@ -59,7 +59,7 @@ NUM_RD_MODES = np.array([0, 0, 8, 8, 3, 3, 3], np.int64)
 INF = 1e300
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, _nrt=False)
 def set_bit(meta, field, x0, y0, size, bit, value):
     n = max(size >> 2, 1)
     for j in range(n):
@@ -130,9 +130,9 @@ def code_intra_tb(org, planes, coef, prm, ep, ctx, w, buf, x0, y0, log2, c_idx, 
         cost = dist * wd + ep[E_LAMBDA] * bits
         if cost < best[0]:
             best = (cost, dist, bits, 1, ts)
-            bl[:, :] = lv
+            copy_block(bl, 0, 0, lv, 0, 0, n, n)
     if best[3]:
-        coef[c_idx][y0:y0 + n, x0:x0 + n] = bl
+        copy_block(coef[c_idx], y0, x0, bl, 0, 0, n, n)
         add_residual(bl, log2, c_idx, qp, best[4], 1, p, rec, x0, y0, work)
     else:
         coef[c_idx][y0:y0 + n, x0:x0 + n] = 0
@@ -204,7 +204,7 @@ def luma_rqt(org, planes, coef, meta, prm, ep, ctx, w, buf, wk, snaps, x0, y0, l
     return ret
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, _nrt=False)
 def mode_bits(ctx, cand, mode):
     """Estimated bits of the luma mode syntax of one PU (prev_intra_luma_pred_flag and
     mpm_idx or rem_intra_luma_pred_mode)."""
@@ -229,12 +229,13 @@ def search_luma_pu(org, planes, coef, meta, prm, ep, ctx, w, buf, wk, snaps, can
     rd_costs = np.full(n_rd + 3, INF)
     # rough pass: Hadamard cost of the prediction of the first TB, all 35 modes, from one
     # derivation of its reference samples (HM's initIntraPatternChType once per PU)
-    ref = np.empty(4 * nt + 1, np.int32)
-    filt = np.empty(4 * nt + 1, np.int32)
+    samples = np.empty(SAMPLES_PER_N * nt + 3, np.int32)
+    ref = samples[:4 * nt + 1]
+    scratch = samples[4 * nt + 1:]
     reference_samples(rec, xp, yp, log2_tb, 0, prm[P_PIC_W], prm[P_PIC_H], prm[P_CTB_LOG2], ref)
     p = pred[:nt, :nt]
     for mode in range(35):
-        predict_with_refs(ref, filt, log2_tb, 0, mode, prm[P_STRONG_INTRA], p)
+        predict_with_refs(ref, scratch, log2_tb, 0, mode, prm[P_STRONG_INTRA], p)
         cost = satd(o, xp, yp, p, 0, 0, nt, nt) + ep[E_SQRT_LAMBDA] * mode_bits(ctx, cand, mode)
         i = n_rd - 1
         if cost < rd_costs[i]:
@@ -273,7 +274,7 @@ def search_luma_pu(org, planes, coef, meta, prm, ep, ctx, w, buf, wk, snaps, can
     return cost + ep[E_LAMBDA] * mode_bits(ctx, cand, best_mode)
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, _nrt=False)
 def chroma_ts_allowed(meta, ep, x0, y0):
     """Whether the chroma TBs of the luma area at (x0, y0) try transform skip.  With
     TransformSkipFast (HM) only 4x4 chroma TBs whose 8x8 luma area is coded as 4x4 luma TBs,
@@ -340,7 +341,7 @@ def search_chroma(org, planes, coef, meta, prm, ep, ctx, w, buf, wk, snaps, x0, 
     chroma_tree(org, planes, coef, meta, prm, ep, ctx, w, buf, wk, x0, y0, log2, best_mode)
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, _nrt=False)
 def cu_distortion(org, planes, ep, x0, y0, log2):
     n = 1 << log2
     h = n >> 1

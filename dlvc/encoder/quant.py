@@ -142,7 +142,7 @@ def sign_data_hiding_qp(levels, coeff, log2_size, qp, scan_idx_):
 # ----------------------------------------------------------------------------
 # RDOQ (HM xRateDistOptQuant)
 # ----------------------------------------------------------------------------
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, _nrt=False)
 def _ic_rate(ctx, abs_level, one_ci, abs_ci, rice, c1_idx, c2_idx):
     """HM xGetICRate: bits (1/32768) of a level's greater1/greater2/remaining/sign."""
     if abs_level == 0:
@@ -162,7 +162,7 @@ def _ic_rate(ctx, abs_level, one_ci, abs_ci, rice, c1_idx, c2_idx):
     return rate
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, _nrt=False)
 def last_pos_rate(ctx, pos_x, pos_y, log2_size, c_idx):
     """Bits (1/32768) of last_sig_coeff_{x,y}_prefix/suffix for coded
     coordinates (already swapped for the vertical scan)."""
@@ -182,7 +182,7 @@ def last_pos_rate(ctx, pos_x, pos_y, log2_size, c_idx):
     return r
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, _nrt=False)
 def _coded_level(ctx, lam, cost0, lvl_d, max_abs, sig_ci, one_ci, abs_ci, rice, c1_idx, c2_idx,
                  q_bits, err_scale, is_last):
     """HM xGetCodedLevel: best level in {0 (not last, maxAbs < 3), maxAbs-1, maxAbs}.

@@ -19,7 +19,7 @@ def new_snapshots(slots, size=64):
 
 
 @njit(cache=True, nogil=True, _nrt=False)
-def _copy(dst, dy, dx, src, sy, sx, h, w):
+def copy_block(dst, dy, dx, src, sy, sx, h, w):
     """dst[dy.., dx..] = src[sy.., sx..] over h x w, 2-D arrays.  Explicit loops rather than
     slice assignment (a view per operand and Numba's generic array copy on every RD trial);
     unsigned indices, so that the rows vectorise."""
@@ -32,36 +32,36 @@ def _copy(dst, dy, dx, src, sy, sx, h, w):
 
 @njit(cache=True, nogil=True, _nrt=False)
 def _copy_meta(dst, dy, dx, src, sy, sx, m):
-    """As _copy for every field of a metadata array (fields first)."""
+    """As copy_block for every field of a metadata array (fields first)."""
     for f in range(dst.shape[0]):
-        _copy(dst[f], dy, dx, src[f], sy, sx, m, m)
+        copy_block(dst[f], dy, dx, src[f], sy, sx, m, m)
 
 
 @njit(cache=True, nogil=True, _nrt=False)
 def save(snaps, slot, planes, coef, meta, x0, y0, log2, chroma):
     n = 1 << log2
     sy, sc, sm, scy, scc = snaps
-    _copy(sy[slot], 0, 0, planes[0], y0, x0, n, n)
-    _copy(scy[slot], 0, 0, coef[0], y0, x0, n, n)
+    copy_block(sy[slot], 0, 0, planes[0], y0, x0, n, n)
+    copy_block(scy[slot], 0, 0, coef[0], y0, x0, n, n)
     m = max(n >> 2, 1)
     _copy_meta(sm[slot], 0, 0, meta, y0 >> 2, x0 >> 2, m)
     if chroma:
         h = n >> 1
         for c in range(2):
-            _copy(sc[slot, c], 0, 0, planes[c + 1], y0 >> 1, x0 >> 1, h, h)
-            _copy(scc[slot, c], 0, 0, coef[c + 1], y0 >> 1, x0 >> 1, h, h)
+            copy_block(sc[slot, c], 0, 0, planes[c + 1], y0 >> 1, x0 >> 1, h, h)
+            copy_block(scc[slot, c], 0, 0, coef[c + 1], y0 >> 1, x0 >> 1, h, h)
 
 
 @njit(cache=True, nogil=True, _nrt=False)
 def restore(snaps, slot, planes, coef, meta, x0, y0, log2, chroma):
     n = 1 << log2
     sy, sc, sm, scy, scc = snaps
-    _copy(planes[0], y0, x0, sy[slot], 0, 0, n, n)
-    _copy(coef[0], y0, x0, scy[slot], 0, 0, n, n)
+    copy_block(planes[0], y0, x0, sy[slot], 0, 0, n, n)
+    copy_block(coef[0], y0, x0, scy[slot], 0, 0, n, n)
     m = max(n >> 2, 1)
     _copy_meta(meta, y0 >> 2, x0 >> 2, sm[slot], 0, 0, m)
     if chroma:
         h = n >> 1
         for c in range(2):
-            _copy(planes[c + 1], y0 >> 1, x0 >> 1, sc[slot, c], 0, 0, h, h)
-            _copy(coef[c + 1], y0 >> 1, x0 >> 1, scc[slot, c], 0, 0, h, h)
+            copy_block(planes[c + 1], y0 >> 1, x0 >> 1, sc[slot, c], 0, 0, h, h)
+            copy_block(coef[c + 1], y0 >> 1, x0 >> 1, scc[slot, c], 0, 0, h, h)

@@ -9,7 +9,9 @@ from dlvc.core.transform import (
     MAX_TR_DYNAMIC_RANGE, QUANT_SCALES, QUANT_SHIFT, dequantize, forward_transform,
     inverse_transform, quantize_with_deltas, transform_skip_forward, transform_skip_inverse,
 )
-from dlvc.encoder.quant import rdoq, rdoq_cbf, sign_data_hiding, sign_data_hiding_qp
+from dlvc.encoder.quant import new_rdoq_scratch, rdoq, rdoq_cbf, sign_data_hiding, sign_data_hiding_qp
+
+SCRATCH = new_rdoq_scratch()      # reused by every call, as one encoder thread does
 
 
 def hm_lambda(qp):
@@ -146,7 +148,7 @@ def test_rdoq_bounds_and_signs(log2):
         plain = np.zeros((n, n), np.int32)
         quantize_with_deltas(coeff, log2, qp, 1, plain, None)
         levels = np.full((n, n), 77, np.int32)
-        nnz = rdoq(coeff, levels, log2, c_idx, qp, 1, sidx, ctx, hm_lambda(qp), sdh)
+        nnz = rdoq(coeff, levels, log2, c_idx, qp, 1, sidx, ctx, hm_lambda(qp), sdh, *SCRATCH)
         assert nnz == np.count_nonzero(levels)
         assert np.all(np.abs(levels) <= np.abs(plain) + 1)
         assert np.all(np.abs(levels) <= np.abs(rounding_levels(coeff, log2, qp)) + 1)
@@ -156,6 +158,31 @@ def test_rdoq_bounds_and_signs(log2):
             check_hidden_parity(levels, log2, sidx)
         if nnz:
             assert decodes_to(levels, log2, c_idx, sidx, sdh)
+
+
+def test_rdoq_scratch_contents_do_not_matter():
+    """RDOQ writes every scratch entry it reads: the levels are the same with fresh zeros and
+    with a scratch full of garbage (NaN costs, huge integers) or left by earlier blocks."""
+    rng = np.random.default_rng(11)
+    garbage = new_rdoq_scratch()
+    garbage[0][:] = np.nan
+    garbage[1][:] = 1 << 40
+    for it in range(120):
+        log2 = int(rng.integers(2, 6))
+        n = 1 << log2
+        c_idx, sidx, sdh = it % 3, int(rng.integers(0, 3)) if log2 <= 3 else 0, it & 1
+        qp = int(rng.integers(12, 48))
+        ctx = C.init_contexts(it % 3, qp)
+        coeff = transform(residual_block(rng, n), log2, c_idx, 0)
+        cbf_ci = C.CBF_LUMA + 1 if it % 4 == 0 else -1
+        out = []
+        for scratch in (new_rdoq_scratch(), garbage, SCRATCH):
+            levels = np.zeros((n, n), np.int32)
+            out.append((rdoq_cbf(coeff, levels, log2, c_idx, qp, 1, sidx, ctx, hm_lambda(qp), sdh, cbf_ci,
+                                 *scratch), levels))
+        for nnz, levels in out[1:]:
+            assert nnz == out[0][0]
+            np.testing.assert_array_equal(levels, out[0][1])
 
 
 def test_rdoq_limits():
@@ -168,9 +195,9 @@ def test_rdoq_limits():
             ctx = C.init_contexts(0, qp)
             coeff = transform(residual_block(rng, n), log2, 0, 0)
             levels = np.zeros((n, n), np.int32)
-            rdoq(coeff, levels, log2, 0, qp, 1, 0, ctx, 1e-9, 0)
+            rdoq(coeff, levels, log2, 0, qp, 1, 0, ctx, 1e-9, 0, *SCRATCH)
             np.testing.assert_array_equal(levels, rounding_levels(coeff, log2, qp))
-            nnz = rdoq_cbf(coeff, levels, log2, 0, qp, 1, 0, ctx, 1e12, 1, C.CBF_LUMA + 1)
+            nnz = rdoq_cbf(coeff, levels, log2, 0, qp, 1, 0, ctx, 1e12, 1, C.CBF_LUMA + 1, *SCRATCH)
             assert nnz == 0 and not levels.any()
 
 
@@ -198,7 +225,7 @@ def test_rdoq_rd_cost_not_worse_than_plain(sdh):
         if quantize_with_deltas(coeff, log2, qp, 1, plain, du) and sdh:
             sign_data_hiding(plain, coeff, du, log2, sidx)
         levels = np.zeros((n, n), np.int32)
-        rdoq(coeff, levels, log2, c_idx, qp, 1, sidx, ctx, lam, sdh)
+        rdoq(coeff, levels, log2, c_idx, qp, 1, sidx, ctx, lam, sdh, *SCRATCH)
         costs = []
         for lv in (plain, levels):
             d = float(((reconstruct(lv, log2, c_idx, qp, ts) - res) ** 2).sum())

@@ -60,6 +60,7 @@ from .cost import satd, sse
 from .motion import COST_MAX, PAD, bits_cost, blk_bits, lambda_motion_sad, search_pu
 from .quant import rdoq, sign_data_hiding
 from .snapshot import restore, save
+from .workspace import WK_RDOQ_F, WK_RDOQ_I
 
 # encoder parameter indices of ``ep`` (the same as intra_search's E_*; checked by the tests)
 E_LAMBDA = 0
@@ -173,7 +174,7 @@ def code_inter_tb(o, rec, coefp, p, x0, y0, log2, c_idx, qp, wd, ep, prm, ctx, w
     forward_transform(r, log2, 0, c)
     lam = ep[E_LAMBDA] / wd
     if ep[E_RDOQ] != 0:
-        nnz = rdoq(c, lv, log2, c_idx, qp, 0, 0, ctx, lam, prm[P_SIGN_HIDING])
+        nnz = rdoq(c, lv, log2, c_idx, qp, 0, 0, ctx, lam, prm[P_SIGN_HIDING], wk[WK_RDOQ_F], wk[WK_RDOQ_I])
     else:
         nnz = quantize_with_deltas(c, log2, qp, 0, lv, delta[:n, :n])
         if nnz > 0 and prm[P_SIGN_HIDING]:

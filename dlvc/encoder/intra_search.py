@@ -34,6 +34,7 @@ from .cost import satd, sse
 from .inter_search import NUM_INTER_SLOTS, PART_NONE, SLOT_INTER_BEST, inter_modes
 from .snapshot import copy_block, restore, save
 from .quant import rdoq, sign_data_hiding
+from .workspace import WK_RDOQ_F, WK_RDOQ_I
 
 # encoder parameters (float64 array ``ep``)
 E_LAMBDA = 0
@@ -77,11 +78,12 @@ def residual_bits(w, buf, ctx, levels, log2, c_idx, sidx, prm, ts):
     return est_bits(w) / FRAC_BITS_SCALE
 
 
-@njit(cache=True, nogil=True)
-def quantize_block(coeff, levels, delta, log2, c_idx, qp, sidx, ctx, lam, prm, ep, ts):
+@njit(cache=True, nogil=True, _nrt=False)
+def quantize_block(coeff, levels, delta, log2, c_idx, qp, sidx, ctx, lam, prm, ep, ts, wk):
     """Levels for one TB: RDOQ when enabled, else dead-zone quantisation, then sign hiding."""
     if ep[E_RDOQ] != 0 and (ts == 0 or ep[E_RDOQ_TS] != 0):
-        return rdoq(coeff, levels, log2, c_idx, qp, 1, sidx, ctx, lam, prm[P_SIGN_HIDING])
+        return rdoq(coeff, levels, log2, c_idx, qp, 1, sidx, ctx, lam, prm[P_SIGN_HIDING], wk[WK_RDOQ_F],
+                    wk[WK_RDOQ_I])
     nnz = quantize_with_deltas(coeff, log2, qp, 1, levels, delta)
     if nnz > 0 and prm[P_SIGN_HIDING]:
         sign_data_hiding(levels, coeff, delta, log2, sidx)
@@ -94,7 +96,7 @@ def code_intra_tb(org, planes, coef, prm, ep, ctx, w, buf, x0, y0, log2, c_idx, 
 
     Returns (cost, distortion, bits, cbf, transform_skip_flag) with the chosen levels
     in coef and the reconstruction in planes."""
-    pred, resid, coeff, levels, delta, best_levels, work = wk
+    pred, resid, coeff, levels, delta, best_levels, work = wk[:WK_RDOQ_F]
     n = 1 << log2
     sub = 0 if c_idx == 0 else 1
     rec = planes[c_idx]
@@ -121,7 +123,7 @@ def code_intra_tb(org, planes, coef, prm, ep, ctx, w, buf, x0, y0, log2, c_idx, 
             transform_skip_forward(r, log2, c)
         else:
             forward_transform(r, log2, 1 if (c_idx == 0 and log2 == 2) else 0, c)
-        nnz = quantize_block(c, lv, delta[:n, :n], log2, c_idx, qp, sidx, ctx, lam, prm, ep, ts)
+        nnz = quantize_block(c, lv, delta[:n, :n], log2, c_idx, qp, sidx, ctx, lam, prm, ep, ts, wk)
         if nnz == 0:
             continue
         add_residual(lv, log2, c_idx, qp, ts, 1, p, rec, x0, y0, work)
@@ -511,9 +513,3 @@ def compress_ctu(org, planes, coef, meta, prm, ep, ctx, w, buf, wk, snaps, cand,
         top += 1
     ctx[:] = ctx_split[0]
     return ret
-
-
-def new_workspace():
-    """Scratch arrays for code_intra_tb: pred, resid, coeff, levels, delta, best levels, work."""
-    z = lambda: np.zeros((32, 32), np.int32)
-    return (z(), z(), z(), z(), z(), z(), np.zeros((2, 32, 32), np.int32))

@@ -210,15 +210,23 @@ def _coded_level(ctx, lam, cost0, lvl_d, max_abs, sig_ci, one_ci, abs_ci, rice, 
     return best, cost, cost_sig
 
 
-@njit(cache=True, nogil=True)
-def rdoq_cbf(coeff, levels, log2_size, c_idx, qp, is_intra, scan_idx_, ctx, lam, sign_hiding, cbf_ci):
+def new_rdoq_scratch():
+    """RDOQ's per-coefficient state for TBs up to 32x32: float64 [4, 1024] (costs) and
+    int64 [6, 1024] (rate deltas, deltaU, levels, coded_sub_block_flags); one per thread."""
+    return np.zeros((4, 1024), np.float64), np.zeros((6, 1024), np.int64)
+
+
+@njit(cache=True, nogil=True, _nrt=False)
+def rdoq_cbf(coeff, levels, log2_size, c_idx, qp, is_intra, scan_idx_, ctx, lam, sign_hiding, cbf_ci,
+             fbuf, ibuf):
     """RDOQ of one TB (HM xRateDistOptQuant).  coeff: forward-transform (or
     transform-skip) output [N, N]; levels (out): TransCoeffLevel [N, N]; qp: the
     component's qP (Qp'Y / Qp'Cb / Qp'Cr); ctx: current context states (read
     only); lam: the component's lambda (luma lambda / chroma weight);
     cbf_ci: context index of the cbf_luma / cbf_cb / cbf_cr (or rqt_root_cbf)
     bin coding this TB's cbf, whose rate enters the all-zero decision, or -1
-    to ignore it.  Returns the number of nonzero levels."""
+    to ignore it; fbuf, ibuf: scratch (:func:`new_rdoq_scratch`; no allocation here, this
+    runs for every TB trial).  Returns the number of nonzero levels."""
     n = 1 << log2_size
     n_coef = n * n
     tb = log2_size - 2
@@ -233,13 +241,14 @@ def rdoq_cbf(coeff, levels, log2_size, c_idx, qp, is_intra, scan_idx_, ctx, lam,
     for y in range(n):
         for x in range(n):
             levels[y, x] = 0
-    # per-coefficient state in three allocations rather than ten (this runs for every TB trial)
-    m = max(n_coef, 64)
-    fbuf = np.zeros((4, m), np.float64)
-    ibuf = np.zeros((5, m), np.int64)
-    cost_coeff, cost_coeff0, cost_sig, cg_sig_cost = fbuf[0], fbuf[1], fbuf[2], fbuf[3, :64]
+    # per-coefficient state: each entry is written before it is read (the zeros of HM's
+    # memsets are written where they are needed: cost_sig after the last position,
+    # sig_rate_delta at it, cg_sig_cost per sub-block), but the coded_sub_block_flags
+    cost_coeff, cost_coeff0, cost_sig, cg_sig_cost = fbuf[0], fbuf[1], fbuf[2], fbuf[3]
     rate_inc_up, rate_inc_down, sig_rate_delta, delta_u, abs_lv = ibuf[0], ibuf[1], ibuf[2], ibuf[3], ibuf[4]
-    csbf = np.zeros(64, np.int32)
+    csbf = ibuf[5]
+    for i in range(64):
+        csbf[i] = 0
 
     block_uncoded = 0.0
     base_cost = 0.0
@@ -260,6 +269,7 @@ def rdoq_cbf(coeff, levels, log2_size, c_idx, qp, is_intra, scan_idx_, ctx, lam,
         st_coded_level_and_dist = 0.0
         st_uncoded_dist = 0.0
         st_nnz_before_pos0 = 0
+        cg_sig_cost[cg] = 0.0
         pc = prev_csbf(csbf, x_s, y_s, sb_w)
         for pin in range(15, -1, -1):
             sp = (cg << 4) + pin
@@ -281,6 +291,7 @@ def rdoq_cbf(coeff, levels, log2_size, c_idx, qp, is_intra, scan_idx_, ctx, lam,
                 if sp == last_scan_pos:
                     lv, cc, cs = _coded_level(ctx, lam, cost_coeff0[sp], lvl_d, max_abs, 0, one_ci, abs_ci,
                                               rice, c1_idx, c2_idx, q_bits, err_scale, True)
+                    sig_rate_delta[sp] = 0
                 else:
                     sig_ci = SIG_COEFF_FLAG + sig_ctx_inc(xc, yc, log2_size, c_idx, scan_idx_, pc)
                     lv, cc, cs = _coded_level(ctx, lam, cost_coeff0[sp], lvl_d, max_abs, sig_ci, one_ci,
@@ -315,6 +326,7 @@ def rdoq_cbf(coeff, levels, log2_size, c_idx, qp, is_intra, scan_idx_, ctx, lam,
                     rice = 0
             else:
                 base_cost += cost_coeff0[sp]
+                cost_sig[sp] = 0.0
             st_sig_cost += cost_sig[sp]
             if pin == 0:
                 st_sig_cost0 = cost_sig[sp]
@@ -495,8 +507,9 @@ def rdoq_cbf(coeff, levels, log2_size, c_idx, qp, is_intra, scan_idx_, ctx, lam,
     return nnz
 
 
-@njit(cache=True, nogil=True)
-def rdoq(coeff, levels, log2_size, c_idx, qp, is_intra, scan_idx_, ctx, lam, sign_hiding):
+@njit(cache=True, nogil=True, _nrt=False)
+def rdoq(coeff, levels, log2_size, c_idx, qp, is_intra, scan_idx_, ctx, lam, sign_hiding, fbuf, ibuf):
     """RDOQ without the cbf rate (see :func:`rdoq_cbf`).  Returns the number of
     nonzero levels written to levels[y, x]."""
-    return rdoq_cbf(coeff, levels, log2_size, c_idx, qp, is_intra, scan_idx_, ctx, lam, sign_hiding, -1)
+    return rdoq_cbf(coeff, levels, log2_size, c_idx, qp, is_intra, scan_idx_, ctx, lam, sign_hiding, -1,
+                    fbuf, ibuf)

@@ -25,7 +25,8 @@ import numpy as np
 from ..core.cabac import new_writer
 from ..core.ctu_syntax import CAND_SIZE
 from ..core.params import P_CTB_LOG2, P_PIC_H, P_PIC_W
-from .intra_search import NUM_SLOTS, compress_ctu, new_workspace
+from .intra_search import NUM_SLOTS, compress_ctu
+from .workspace import new_workspace
 from .snapshot import new_snapshots
 
 

@@ -59,10 +59,6 @@ INTRA_PRED_ANGLE = np.array(
     np.int32)
 
 # Table 8-6: invAngle for predModeIntra 11..25 (0 elsewhere).
-# int32 samples per TB width N that intra prediction works on (plus 3): the reference samples
-# (4N + 1), their filtered copy (4N + 1) and the angular reference array (3N + 1)
-SAMPLES_PER_N = 11
-
 INV_ANGLE = np.zeros(35, np.int32)
 INV_ANGLE[11:26] = [-4096, -1638, -910, -630, -482, -390, -315, -256,
                     -315, -390, -482, -630, -910, -1638, -4096]
@@ -302,11 +298,18 @@ def predict_intra(rec, x0, y0, log2_size, c_idx, mode, pic_w, pic_h, log2_ctb_si
     mode: predModeIntra 0..34 (for chroma: the derived mode of 8.4.3);
     log2_ctb_size: CtbLog2SizeY (4..6); pred: np.int32 [>=N, >=N] output.
     """
-    n = 1 << log2_size
-    samples = np.empty(SAMPLES_PER_N * n + 3, np.int32)
-    ref = samples[:4 * n + 1]
+    ref, scratch = new_intra_samples(log2_size)
     reference_samples(rec, x0, y0, log2_size, c_idx, pic_w, pic_h, log2_ctb_size, ref)
-    predict_with_refs(ref, samples[4 * n + 1:], log2_size, c_idx, mode, strong_intra_smoothing_enabled_flag, pred)
+    predict_with_refs(ref, scratch, log2_size, c_idx, mode, strong_intra_smoothing_enabled_flag, pred)
+
+
+@njit(cache=True, nogil=True)
+def new_intra_samples(log2_size):
+    """In one allocation, the int32 buffers of one TB's prediction: the reference samples
+    (4N + 1, for :func:`reference_samples`) and :func:`predict_with_refs`' scratch (7N + 2)."""
+    n = 1 << log2_size
+    samples = np.empty(11 * n + 3, np.int32)
+    return samples[:4 * n + 1], samples[4 * n + 1:]
 
 
 @njit(cache=True, nogil=True, _nrt=False)

@@ -60,7 +60,7 @@ from .cost import satd, sse
 from .motion import COST_MAX, PAD, bits_cost, blk_bits, lambda_motion_sad, search_pu
 from .quant import rdoq, sign_data_hiding
 from .snapshot import restore, save
-from .workspace import WK_RDOQ_F, WK_RDOQ_I
+from .workspace import WK_COEFF, WK_DELTA, WK_LEVELS, WK_RDOQ_F, WK_RDOQ_I, WK_RESID, WK_WORK
 
 # encoder parameter indices of ``ep`` (the same as intra_search's E_*; checked by the tests)
 E_LAMBDA = 0
@@ -162,7 +162,7 @@ def code_inter_tb(o, rec, coefp, p, x0, y0, log2, c_idx, qp, wd, ep, prm, ctx, w
     """Transform, quantise (RDOQ, inter rounding) and reconstruct one inter TB on its
     prediction p (int32 [n, n]); keeps the levels only when they lower the RD cost.
     Returns (cost, distortion, bits, cbf)."""
-    resid, coeff, levels, delta, work = wk[1], wk[2], wk[3], wk[4], wk[6]
+    resid, coeff, levels, delta, work = wk[WK_RESID], wk[WK_COEFF], wk[WK_LEVELS], wk[WK_DELTA], wk[WK_WORK]
     n = 1 << log2
     r = resid[:n, :n]
     for y in range(n):

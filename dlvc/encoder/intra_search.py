@@ -17,7 +17,7 @@ from ..core.ctu_syntax import (
     fill, mpm_list, split_cu_ctx_inc, split_transform_inferred, split_transform_present,
     subtree_cbf, write_coding_unit,
 )
-from ..core.intra import SAMPLES_PER_N, predict_intra, predict_with_refs, reference_samples
+from ..core.intra import new_intra_samples, predict_intra, predict_with_refs, reference_samples
 from ..core.params import (
     P_CTB_LOG2, P_MAX_TB_LOG2, P_MAX_TH_DEPTH_INTRA, P_MIN_CB_LOG2, P_MIN_TB_LOG2, P_PIC_H,
     P_PIC_W, P_SIGN_HIDING, P_SLICE_QP, P_SLICE_TYPE, P_STRONG_INTRA, P_TS_ENABLED,
@@ -34,7 +34,7 @@ from .cost import satd, sse
 from .inter_search import NUM_INTER_SLOTS, PART_NONE, SLOT_INTER_BEST, inter_modes
 from .snapshot import copy_block, restore, save
 from .quant import rdoq, sign_data_hiding
-from .workspace import WK_RDOQ_F, WK_RDOQ_I
+from .workspace import WK_PRED, WK_RDOQ_F, WK_RDOQ_I
 
 # encoder parameters (float64 array ``ep``)
 E_LAMBDA = 0
@@ -220,7 +220,7 @@ def mode_bits(ctx, cand, mode):
 def search_luma_pu(org, planes, coef, meta, prm, ep, ctx, w, buf, wk, snaps, cand, xp, yp, log2_pb,
                    depth, max_depth, intra_split):
     """Choose the luma mode of one PU and leave its best coding in place; returns its RD cost."""
-    pred = wk[0]
+    pred = wk[WK_PRED]
     o = org[0]
     rec = planes[0]
     log2_tb = min(log2_pb, prm[P_MAX_TB_LOG2])
@@ -231,9 +231,7 @@ def search_luma_pu(org, planes, coef, meta, prm, ep, ctx, w, buf, wk, snaps, can
     rd_costs = np.full(n_rd + 3, INF)
     # rough pass: Hadamard cost of the prediction of the first TB, all 35 modes, from one
     # derivation of its reference samples (HM's initIntraPatternChType once per PU)
-    samples = np.empty(SAMPLES_PER_N * nt + 3, np.int32)
-    ref = samples[:4 * nt + 1]
-    scratch = samples[4 * nt + 1:]
+    ref, scratch = new_intra_samples(log2_tb)
     reference_samples(rec, xp, yp, log2_tb, 0, prm[P_PIC_W], prm[P_PIC_H], prm[P_CTB_LOG2], ref)
     p = pred[:nt, :nt]
     for mode in range(35):

@@ -243,7 +243,8 @@ def rdoq_cbf(coeff, levels, log2_size, c_idx, qp, is_intra, scan_idx_, ctx, lam,
             levels[y, x] = 0
     # per-coefficient state: each entry is written before it is read (the zeros of HM's
     # memsets are written where they are needed: cost_sig after the last position,
-    # sig_rate_delta at it, cg_sig_cost per sub-block), but the coded_sub_block_flags
+    # sig_rate_delta at it, cg_sig_cost per sub-block); only the coded_sub_block_flags are
+    # cleared up front
     cost_coeff, cost_coeff0, cost_sig, cg_sig_cost = fbuf[0], fbuf[1], fbuf[2], fbuf[3]
     rate_inc_up, rate_inc_down, sig_rate_delta, delta_u, abs_lv = ibuf[0], ibuf[1], ibuf[2], ibuf[3], ibuf[4]
     csbf = ibuf[5]

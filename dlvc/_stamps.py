@@ -60,18 +60,23 @@ def _dlvc_imports(path):
     return frozenset(found)
 
 
+def dependency_files(path):
+    """The files of a module and of all dlvc modules it depends on, sorted."""
+    seen, todo = set(), [os.path.abspath(path)]
+    while todo:
+        p = todo.pop()
+        if p not in seen:
+            seen.add(p)
+            todo.extend(_dlvc_imports(p) - seen)
+    return sorted(seen)
+
+
 def dependency_stamp(path):
     """Hash of a module's source and of all dlvc modules it depends on."""
     path = os.path.abspath(path)
     if path not in _stamps:
-        seen, todo = set(), [path]
-        while todo:
-            p = todo.pop()
-            if p not in seen:
-                seen.add(p)
-                todo.extend(_dlvc_imports(p) - seen)
         h = hashlib.sha256()
-        for p in sorted(seen):
+        for p in dependency_files(path):
             h.update(p.encode() + b"\0" + _source(p))
         _stamps[path] = h.hexdigest()
     return _stamps[path]

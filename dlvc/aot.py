@@ -29,7 +29,7 @@ import sys
 import sysconfig
 import tempfile
 
-from ._stamps import PACKAGE, dependency_stamp
+from ._stamps import PACKAGE, dependency_files, dependency_stamp
 
 
 def enabled():
@@ -83,6 +83,41 @@ def _nogil_flags():
     return flags
 
 
+def _file_key(path):
+    st = os.stat(path)
+    return f"{st.st_mtime_ns} {st.st_size}"
+
+
+def _recorded_stamp(record, versions):
+    """The stamp in ``record`` when its versions and every source file it lists are unchanged,
+    else None.  Format: the stamp, the versions hash, then a line per file: key and path."""
+    try:
+        with open(record, encoding="utf-8") as f:
+            stamp, recorded_versions, *files = f.read().splitlines()
+        if recorded_versions != versions or not files:
+            return None
+        for line in files:
+            mtime, size, path = line.split(" ", 2)
+            if _file_key(path) != f"{mtime} {size}":
+                return None
+        return stamp
+    except (OSError, ValueError):
+        return None
+
+
+def _record_stamp(record, stamp, versions, files):
+    """Write ``record`` (atomically: concurrent runs may race; a failure only costs time)."""
+    try:
+        os.makedirs(os.path.dirname(record), exist_ok=True)
+        lines = [stamp, versions] + [f"{_file_key(p)} {p}" for p in sorted(files)]
+        fd, tmp = tempfile.mkstemp(dir=os.path.dirname(record))
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write("\n".join(lines) + "\n")
+        os.replace(tmp, record)
+    except OSError:
+        pass
+
+
 class Library:
     """One compiled library: ``kind`` names its file ('dec', 'enc'), ``program`` and ``what``
     its messages; ``entry_points`` are the 'module.function' names of every compiled function
@@ -99,18 +134,29 @@ class Library:
 
     @functools.cached_property
     def stamp(self):
-        """Once per process: a run asks before coding (load) and after (wanted, build)."""
+        """Once per process: a run asks before coding (load) and after (wanted, build).  The
+        sources are hashed only when a file the recorded stamp was made from has changed size
+        or modification time (as Python checks .pyc files): reading them all took 30 ms of
+        every run."""
         import numpy
-        h = hashlib.sha256()
+        versions = hashlib.sha256("\0".join(
+            (sys.version, numpy.__version__, _numba_version(), _cpu(), " ".join(self.entry_points))
+        ).encode()).hexdigest()
+        record = os.path.join(library_dir(), f"dlvc_{self.kind}.stamp")
+        stamp = _recorded_stamp(record, versions)
+        if stamp:
+            return stamp
+        h = hashlib.sha256(versions.encode())
         modules = [e.rsplit(".", 1)[0] for e in self.entry_points]
         if self.prime:
             modules.append(self.prime.rsplit(".", 1)[0])
+        files = set()
         for module in dict.fromkeys(modules):
             h.update(module.encode() + dependency_stamp(_module_path(module)).encode())
-        h.update(" ".join(self.entry_points).encode())
-        for part in (sys.version, numpy.__version__, _numba_version(), _cpu()):
-            h.update(part.encode())
-        return h.hexdigest()[:20]
+            files.update(dependency_files(_module_path(module)))
+        stamp = h.hexdigest()[:20]
+        _record_stamp(record, stamp, versions, files)
+        return stamp
 
     @property
     def prefix(self):

@@ -135,3 +135,35 @@ def test_priming_that_leaves_an_entry_point_with_two_types_fails_once(tmp_path, 
     with open(failed_marker(lib.path()), encoding="utf-8") as f:
         assert "sad" in f.read()
     assert not lib.wanted()
+
+
+def test_stamp_recorded_and_remade_when_a_source_changes(tmp_path, monkeypatch):
+    """A library's stamp is read back from its record while no source file changed, and
+    hashed afresh (to a new value) when one did."""
+    from dlvc import _stamps, aot
+    pkg = tmp_path / "dlvc"
+    pkg.mkdir()
+    (pkg / "__init__.py").write_text("")
+    (pkg / "a.py").write_text("X = 1\n")
+    (pkg / "b.py").write_text("from .a import X\n\ndef f():\n    return X\n")
+    monkeypatch.setattr(_stamps, "PACKAGE", str(pkg))
+    monkeypatch.setattr(aot, "PACKAGE", str(pkg))
+    monkeypatch.setenv("DLVC_AOT_DIR", str(tmp_path / "libs"))
+    _stamps.forget()
+
+    def stamp():
+        return aot.Library("t", "prog", "test", ["dlvc.b.f"], "").stamp
+
+    first = stamp()
+    assert (tmp_path / "libs" / "dlvc_t.stamp").is_file()
+    real = aot.dependency_stamp
+    monkeypatch.setattr(aot, "dependency_stamp", lambda path: pytest.fail("sources read again"))
+    assert stamp() == first
+    monkeypatch.setattr(aot, "dependency_stamp", real)
+    (pkg / "a.py").write_text("X = 22\n")
+    _stamps.forget()
+    assert stamp() != first
+    (pkg / "a.py").write_text("X = 1\n")
+    _stamps.forget()
+    assert stamp() == first
+    _stamps.forget()

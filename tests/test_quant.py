@@ -36,7 +36,7 @@ def transform(res, log2, c_idx, ts):
     if ts:
         transform_skip_forward(res, log2, c)
     else:
-        forward_transform(res, log2, 1 if (c_idx == 0 and log2 == 2) else 0, c)
+        forward_transform(res, log2, 1 if (c_idx == 0 and log2 == 2) else 0, c, np.zeros((n, n), np.int32))
     return c
 
 
@@ -48,7 +48,7 @@ def reconstruct(levels, log2, c_idx, qp, ts):
     if ts:
         transform_skip_inverse(d, log2, r)
     else:
-        inverse_transform(d, log2, 1 if (c_idx == 0 and log2 == 2) else 0, r)
+        inverse_transform(d, log2, 1 if (c_idx == 0 and log2 == 2) else 0, r, np.zeros((n, n), np.int32))
     return r
 
 

@@ -76,7 +76,7 @@ def min_tb_addr_zs(x_l, y_l, pic_w_in_ctbs, log2_ctb_size):
     return (ctb_addr << (2 * (log2_ctb_size - 2))) + ZSCAN[(y_l >> 2) & mask, (x_l >> 2) & mask]
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, _nrt=False)
 def reference_samples(rec, x0, y0, log2_size, c_idx, pic_w, pic_h, log2_ctb_size, ref):
     """8.4.4.2.1/8.4.4.2.2: gather the neighbouring samples p[][] with 6.4.1 z-scan
     availability and substitute the unavailable ones.
@@ -84,7 +84,10 @@ def reference_samples(rec, x0, y0, log2_size, c_idx, pic_w, pic_h, log2_ctb_size
     ``ref`` (np.int32, length >= 4N+1) receives the samples in the order of the
     substitution search of 8.4.4.2.2: ``ref[0] = p[-1][2N-1]`` ... ``ref[2N-1] =
     p[-1][0]``, ``ref[2N] = p[-1][-1]``, ``ref[2N+1+x] = p[x][-1]`` (x = 0..2N-1).
-    Returns the number of available samples.
+    Returns the number of available samples.  The available samples form runs: the left
+    column from p[-1][0] down, the corner, the top row from p[0][-1] right (z-order is
+    monotonic down a column and along a row of equally-sized units), which the
+    substitution reads instead of a per-sample flag.
     """
     n = 1 << log2_size
     n2 = 2 * n
@@ -93,8 +96,9 @@ def reference_samples(rec, x0, y0, log2_size, c_idx, pic_w, pic_h, log2_ctb_size
     pic_w_l = pic_w << sub
     pic_w_in_ctbs = (pic_w_l + (1 << log2_ctb_size) - 1) >> log2_ctb_size
     cur = min_tb_addr_zs(x0 << sub, y0 << sub, pic_w_in_ctbs, log2_ctb_size)
-    avail = np.zeros(2 * n2 + 1, np.bool_)
-    n_avail = 0
+    n_left = 0                           # available: ref[n2 - n_left .. n2 - 1]
+    corner = 0                           # ref[n2]
+    n_top = 0                            # ref[n2 + 1 .. n2 + n_top]
     # left column p[-1][y], y = 0..2N-1 (ref index 2N-1-y), per 4x4 luma unit
     xl = x0 - 1
     if xl >= 0:
@@ -104,19 +108,16 @@ def reference_samples(rec, x0, y0, log2_size, c_idx, pic_w, pic_h, log2_ctb_size
                 break
             if min_tb_addr_zs(xl << sub, y << sub, pic_w_in_ctbs, log2_ctb_size) <= cur:
                 for k in range(unit):
-                    i = n2 - 1 - (yy + k)
-                    avail[i] = True
-                    ref[i] = rec[y + k, xl]
-                n_avail += unit
+                    ref[n2 - 1 - (yy + k)] = rec[y + k, xl]
+                n_left += unit
             else:
                 break  # z-order is monotonic down a column of equally-sized units
     # corner p[-1][-1]
     yt = y0 - 1
     if xl >= 0 and yt >= 0:
         if min_tb_addr_zs(xl << sub, yt << sub, pic_w_in_ctbs, log2_ctb_size) <= cur:
-            avail[n2] = True
             ref[n2] = rec[yt, xl]
-            n_avail += 1
+            corner = 1
     # top row p[x][-1], x = 0..2N-1 (ref index 2N+1+x)
     if yt >= 0:
         for xx in range(0, n2, unit):
@@ -125,25 +126,22 @@ def reference_samples(rec, x0, y0, log2_size, c_idx, pic_w, pic_h, log2_ctb_size
                 break
             if min_tb_addr_zs(x << sub, yt << sub, pic_w_in_ctbs, log2_ctb_size) <= cur:
                 for k in range(unit):
-                    i = n2 + 1 + xx + k
-                    avail[i] = True
-                    ref[i] = rec[yt, x + k]
-                n_avail += unit
+                    ref[n2 + 1 + xx + k] = rec[yt, x + k]
+                n_top += unit
             else:
                 break  # z-order is monotonic along a row of equally-sized units
     # 8.4.4.2.2 substitution
     total = 2 * n2 + 1
+    n_avail = n_left + corner + n_top
     if n_avail == 0:
         for i in range(total):
             ref[i] = 1 << (BIT_DEPTH - 1)
     elif n_avail < total:
-        if not avail[0]:
-            for i in range(1, total):
-                if avail[i]:
-                    ref[0] = ref[i]
-                    break
+        first = n2 - n_left if n_left else (n2 if corner else n2 + 1)   # first available
+        if first > 0:
+            ref[0] = ref[first]
         for i in range(1, total):
-            if not avail[i]:
+            if i < n2 - n_left or (i == n2 and not corner) or i > n2 + n_top:
                 ref[i] = ref[i - 1]
     return n_avail
 
@@ -288,39 +286,49 @@ def predict_from_refs(p, log2_size, c_idx, mode, pred, rm):
                 pred[0, x] = 0 if v < 0 else (_MAX_VAL if v > _MAX_VAL else v)
 
 
-@njit(cache=True, nogil=True)
-def predict_intra(rec, x0, y0, log2_size, c_idx, mode, pic_w, pic_h, log2_ctb_size,
-                  strong_intra_smoothing_enabled_flag, pred):
+@njit(cache=True, nogil=True, _nrt=False)
+def predict_intra_in(samples, rec, x0, y0, log2_size, c_idx, mode, pic_w, pic_h, log2_ctb_size,
+                     strong_intra_smoothing_enabled_flag, pred):
     """General intra sample prediction, 8.4.4.2.1 (whole normative process).
 
     rec: np.int16 plane [y, x] of component ``c_idx`` (size pic_w x pic_h of that
     component); (x0, y0): TB top-left in that component; log2_size 2..5;
     mode: predModeIntra 0..34 (for chroma: the derived mode of 8.4.3);
-    log2_ctb_size: CtbLog2SizeY (4..6); pred: np.int32 [>=N, >=N] output.
+    log2_ctb_size: CtbLog2SizeY (4..6); pred: np.int32 [>=N, >=N] output;
+    samples: the process's int32 buffers (:func:`new_intra_samples`).
     """
-    ref, scratch = new_intra_samples(log2_size)
-    reference_samples(rec, x0, y0, log2_size, c_idx, pic_w, pic_h, log2_ctb_size, ref)
-    predict_with_refs(ref, scratch, log2_size, c_idx, mode, strong_intra_smoothing_enabled_flag, pred)
+    reference_samples(rec, x0, y0, log2_size, c_idx, pic_w, pic_h, log2_ctb_size, samples)
+    predict_with_refs(samples, log2_size, c_idx, mode, strong_intra_smoothing_enabled_flag, pred)
+
+
+@njit(cache=True, nogil=True)
+def predict_intra(rec, x0, y0, log2_size, c_idx, mode, pic_w, pic_h, log2_ctb_size,
+                  strong_intra_smoothing_enabled_flag, pred):
+    """:func:`predict_intra_in` with buffers of its own."""
+    predict_intra_in(new_intra_samples(log2_size), rec, x0, y0, log2_size, c_idx, mode, pic_w, pic_h,
+                     log2_ctb_size, strong_intra_smoothing_enabled_flag, pred)
+
+
+INTRA_SAMPLES_32 = 11 * 32 + 3     # new_intra_samples' length for a 32x32 TB (enough for any TB)
 
 
 @njit(cache=True, nogil=True)
 def new_intra_samples(log2_size):
-    """In one allocation, the int32 buffers of one TB's prediction: the reference samples
-    (4N + 1, for :func:`reference_samples`) and :func:`predict_with_refs`' scratch (7N + 2)."""
-    n = 1 << log2_size
-    samples = np.empty(11 * n + 3, np.int32)
-    return samples[:4 * n + 1], samples[4 * n + 1:]
+    """The int32 buffers of one TB's prediction, in one array of 11N + 3: the reference
+    samples (4N + 1, :func:`reference_samples` writes them first), then the filtered samples
+    (4N + 1) and the angular modes' reference array (3N + 1) of :func:`predict_with_refs`."""
+    return np.empty(11 * (1 << log2_size) + 3, np.int32)
 
 
 @njit(cache=True, nogil=True, _nrt=False)
-def predict_with_refs(ref, scratch, log2_size, c_idx, mode, strong_intra_smoothing_enabled_flag, pred):
-    """8.4.4.2.3 then the mode's prediction from the reference samples ``ref`` (8.4.4.2.2's
-    output, not modified).  ``scratch`` (int32 [7N + 2]) receives the filtered samples, when
-    the mode filters, and the angular modes' reference array.  An encoder trying every mode
-    of one TB derives ``ref`` once."""
+def predict_with_refs(samples, log2_size, c_idx, mode, strong_intra_smoothing_enabled_flag, pred):
+    """8.4.4.2.3 then the mode's prediction from the reference samples at the start of
+    ``samples`` (8.4.4.2.2's output, not modified; layout of :func:`new_intra_samples`).  An
+    encoder trying every mode of one TB derives the reference samples once."""
     n = 1 << log2_size
-    filt = scratch[:4 * n + 1]
-    rm = scratch[4 * n + 1:7 * n + 2]
+    ref = samples[:4 * n + 1]
+    filt = samples[4 * n + 1:8 * n + 2]
+    rm = samples[8 * n + 2:11 * n + 3]
     if filter_reference_samples(ref, log2_size, c_idx, mode,
                                 strong_intra_smoothing_enabled_flag, filt):
         predict_from_refs(filt, log2_size, c_idx, mode, pred, rm)

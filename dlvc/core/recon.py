@@ -35,9 +35,11 @@ def component_qp(prm, qp_y, c_idx):
     return qp_for_component(qp_y, c_idx, prm[P_CB_QP_OFFSET], prm[P_CR_QP_OFFSET])
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, _nrt=False)
 def add_residual(levels, log2, c_idx, qp, ts, is_intra, pred, rec, x0, y0, work):
-    """8.6.2-8.6.4 then 8.6.7: rec[y0.., x0..] = clip(pred + residual(levels))."""
+    """8.6.2-8.6.4 then 8.6.7: rec[y0.., x0..] = clip(pred + residual(levels)).  ``work``
+    (int32 [3, 32, 32], new_work) holds the scaled coefficients, the residual and the
+    inverse transform's intermediate."""
     n = 1 << log2
     coeff = work[0, :n, :n]
     resid = work[1, :n, :n]
@@ -45,7 +47,8 @@ def add_residual(levels, log2, c_idx, qp, ts, is_intra, pred, rec, x0, y0, work)
     if ts:
         transform_skip_inverse(coeff, log2, resid)
     else:
-        inverse_transform(coeff, log2, 1 if (is_intra and c_idx == 0 and log2 == 2) else 0, resid)
+        inverse_transform(coeff, log2, 1 if (is_intra and c_idx == 0 and log2 == 2) else 0, resid,
+                          work[2])
     for y in range(n):
         for x in range(n):
             v = pred[y, x] + resid[y, x]
@@ -304,5 +307,6 @@ def slice_inter_inputs(sps, pps, sh, pic, L0, L1, meta):
 
 
 def new_work():
-    """Scratch buffers for the reconstruction functions (prediction, coefficients, residual)."""
-    return np.zeros((32, 32), np.int32), np.zeros((2, 32, 32), np.int32)
+    """Scratch buffers for the reconstruction functions: the prediction, and add_residual's
+    ``work`` (coefficients, residual, transform intermediate)."""
+    return np.zeros((32, 32), np.int32), np.zeros((3, 32, 32), np.int32)

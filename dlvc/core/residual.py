@@ -145,14 +145,17 @@ def last_prefix_ctx(log2_size, c_idx):
 
 
 @njit(cache=True, nogil=True, _nrt=False)
-def csbf_ctx_inc(csbf, x_s, y_s, sb_width, c_idx):
-    """9.3.4.2.4 coded_sub_block_flag ctxInc; csbf[yS * 8 + xS] holds the flags."""
-    c = 0
-    if x_s < sb_width - 1:
-        c += csbf[y_s * 8 + x_s + 1]
-    if y_s < sb_width - 1:
-        c += csbf[(y_s + 1) * 8 + x_s]
-    return min(c, 1) + (0 if c_idx == 0 else 2)
+def csbf_bit(csbf, x_s, y_s):
+    """coded_sub_block_flag[xS][yS] from ``csbf``, the flags of a TB as one int64 bit mask
+    (bit yS * 8 + xS: a 32x32 TB has 8x8 sub-blocks)."""
+    return (csbf >> (y_s * 8 + x_s)) & 1
+
+
+@njit(cache=True, nogil=True, _nrt=False)
+def with_csbf(csbf, x_s, y_s, flag):
+    """``csbf`` with coded_sub_block_flag[xS][yS] set to ``flag`` (0 or 1)."""
+    bit = np.int64(1) << (y_s * 8 + x_s)
+    return (csbf | bit) if flag else (csbf & ~bit)
 
 
 @njit(cache=True, nogil=True, _nrt=False)
@@ -160,10 +163,17 @@ def prev_csbf(csbf, x_s, y_s, sb_width):
     """9.3.4.2.5 prevCsbf: bit 0 right sub-block coded, bit 1 below coded."""
     p = 0
     if x_s < sb_width - 1:
-        p += csbf[y_s * 8 + x_s + 1]
+        p += csbf_bit(csbf, x_s + 1, y_s)
     if y_s < sb_width - 1:
-        p += csbf[(y_s + 1) * 8 + x_s] << 1
+        p += csbf_bit(csbf, x_s, y_s + 1) << 1
     return p
+
+
+@njit(cache=True, nogil=True, _nrt=False)
+def csbf_ctx_inc(csbf, x_s, y_s, sb_width, c_idx):
+    """9.3.4.2.4 coded_sub_block_flag ctxInc: csSbfCtx = right + below flags, capped at 1."""
+    p = prev_csbf(csbf, x_s, y_s, sb_width)
+    return min((p & 1) + (p >> 1), 1) + (0 if c_idx == 0 else 2)
 
 
 @njit(cache=True, nogil=True)
@@ -323,7 +333,13 @@ def read_abs_remaining(d, data, c_rice):
 # ----------------------------------------------------------------------------
 # 7.3.8.11 residual_coding() writer
 # ----------------------------------------------------------------------------
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, _nrt=False)
+def _sb_level(coeff, x_s, y_s, scan_idx_, n):
+    """TransCoeffLevel at scan position n of sub-block (xS, yS)."""
+    return coeff[(y_s << 2) + SCAN_ORDER[2, scan_idx_, n, 1], (x_s << 2) + SCAN_ORDER[2, scan_idx_, n, 0]]
+
+
+@njit(cache=True, nogil=True, _nrt=False)
 def write_residual_coding(w, buf, ctx, coeff, log2_size, c_idx, scan_idx_,
                           sign_data_hiding_enabled_flag, transform_skip_enabled_flag,
                           transform_skip_flag, cu_transquant_bypass_flag):
@@ -360,36 +376,27 @@ def write_residual_coding(w, buf, ctx, coeff, log2_size, c_idx, scan_idx_,
     if py > 3:
         encode_bypass_bins(w, buf, ly - LAST_MIN_IN_PREFIX[py], (py >> 1) - 1)
 
-    csbf = np.zeros(64, dtype=np.int32)
-    absl = np.zeros(16, dtype=np.int32)
-    neg = np.zeros(16, dtype=np.int32)
+    csbf = np.int64(0)                   # coded_sub_block_flag bit mask (csbf_bit)
     g1_zero = False                      # lastGreater1Ctx == 0 carried between sub-blocks
-    chroma = c_idx > 0
     for i in range(last_sb, -1, -1):
         x_s = SCAN_ORDER[log2_sb, scan_idx_, i, 0]
         y_s = SCAN_ORDER[log2_sb, scan_idx_, i, 1]
-        nz = 0
+        # the sub-block's levels in scan order are read from coeff where needed (_sb_level);
+        # sig: bit n set when the level at scan position n is nonzero
+        sig = 0
         for n in range(16):
-            v = coeff[(y_s << 2) + SCAN_ORDER[2, scan_idx_, n, 1],
-                      (x_s << 2) + SCAN_ORDER[2, scan_idx_, n, 0]]
-            if v < 0:
-                absl[n] = -v
-                neg[n] = 1
-            else:
-                absl[n] = v
-                neg[n] = 0
-            if v != 0:
-                nz += 1
+            if _sb_level(coeff, x_s, y_s, scan_idx_, n) != 0:
+                sig |= 1 << n
         infer_dc = False
         if i < last_sb and i > 0:
-            flag = 1 if nz > 0 else 0
+            flag = 1 if sig else 0
             encode_decision(w, buf, ctx,
                             CODED_SUB_BLOCK_FLAG + csbf_ctx_inc(csbf, x_s, y_s, sb_w, c_idx), flag)
-            csbf[y_s * 8 + x_s] = flag
+            csbf = with_csbf(csbf, x_s, y_s, flag)
             infer_dc = True
         else:
-            csbf[y_s * 8 + x_s] = 1       # inferred
-        if csbf[y_s * 8 + x_s] == 0:
+            csbf = with_csbf(csbf, x_s, y_s, 1)       # inferred
+        if csbf_bit(csbf, x_s, y_s) == 0:
             continue
         # sig_coeff_flag
         pc = prev_csbf(csbf, x_s, y_s, sb_w)
@@ -398,13 +405,12 @@ def write_residual_coding(w, buf, ctx, coeff, log2_size, c_idx, scan_idx_,
             if n > 0 or not infer_dc:
                 x_c = (x_s << 2) + SCAN_ORDER[2, scan_idx_, n, 0]
                 y_c = (y_s << 2) + SCAN_ORDER[2, scan_idx_, n, 1]
-                sig = 1 if absl[n] != 0 else 0
+                s = (sig >> n) & 1
                 encode_decision(w, buf, ctx,
-                                SIG_COEFF_FLAG + sig_ctx_inc(x_c, y_c, log2_size, c_idx, scan_idx_, pc),
-                                sig)
-                if sig:
+                                SIG_COEFF_FLAG + sig_ctx_inc(x_c, y_c, log2_size, c_idx, scan_idx_, pc), s)
+                if s:
                     infer_dc = False
-        if nz == 0:                      # DC sub-block with no coefficient
+        if sig == 0:                     # DC sub-block with no coefficient
             continue
         # coeff_abs_level_greater1_flag (first 8), 9.3.4.2.6
         ctx_set = greater1_ctx_set(i, c_idx, g1_zero)
@@ -414,9 +420,9 @@ def write_residual_coding(w, buf, ctx, coeff, log2_size, c_idx, scan_idx_,
         last_sig = -1
         last_g1_pos = -1
         for n in range(15, -1, -1):
-            if absl[n] != 0:
+            if (sig >> n) & 1:
                 if num_g1 < 8:
-                    g1 = 1 if absl[n] > 1 else 0
+                    g1 = 1 if abs(_sb_level(coeff, x_s, y_s, scan_idx_, n)) > 1 else 0
                     encode_decision(w, buf, ctx,
                                     COEFF_ABS_LEVEL_GREATER1_FLAG + greater1_ctx_inc(ctx_set, g1c, c_idx),
                                     g1)
@@ -437,17 +443,17 @@ def write_residual_coding(w, buf, ctx, coeff, log2_size, c_idx, scan_idx_,
         if last_g1_pos != -1:
             encode_decision(w, buf, ctx,
                             COEFF_ABS_LEVEL_GREATER2_FLAG + greater2_ctx_inc(ctx_set, c_idx),
-                            1 if absl[last_g1_pos] > 2 else 0)
+                            1 if abs(_sb_level(coeff, x_s, y_s, scan_idx_, last_g1_pos)) > 2 else 0)
         # coeff_sign_flag (bypass)
         for n in range(15, -1, -1):
-            if absl[n] != 0 and (not sign_hidden or n != first_sig):
-                encode_bypass(w, buf, neg[n])
+            if (sig >> n) & 1 and (not sign_hidden or n != first_sig):
+                encode_bypass(w, buf, 1 if _sb_level(coeff, x_s, y_s, scan_idx_, n) < 0 else 0)
         # coeff_abs_level_remaining
         num_sig = 0
         c_rice = 0
         for n in range(15, -1, -1):
-            a = absl[n]
-            if a != 0:
+            if (sig >> n) & 1:
+                a = abs(_sb_level(coeff, x_s, y_s, scan_idx_, n))
                 if num_sig >= 8:
                     base = 1
                 elif n == last_g1_pos:
@@ -496,7 +502,7 @@ def read_residual_coding(d, data, ctx, coeff, log2_size, c_idx, scan_idx_,
     last_sb = last >> 4
     last_pos = last & 15
 
-    csbf = np.zeros(64, dtype=np.int32)
+    csbf = np.int64(0)
     sigf = np.zeros(16, dtype=np.int32)
     absl = np.zeros(16, dtype=np.int32)
     neg = np.zeros(16, dtype=np.int32)
@@ -506,12 +512,12 @@ def read_residual_coding(d, data, ctx, coeff, log2_size, c_idx, scan_idx_,
         y_s = SCAN_ORDER[log2_sb, scan_idx_, i, 1]
         infer_dc = False
         if i < last_sb and i > 0:
-            csbf[y_s * 8 + x_s] = decode_decision(
-                d, data, ctx, CODED_SUB_BLOCK_FLAG + csbf_ctx_inc(csbf, x_s, y_s, sb_w, c_idx))
+            csbf = with_csbf(csbf, x_s, y_s, decode_decision(
+                d, data, ctx, CODED_SUB_BLOCK_FLAG + csbf_ctx_inc(csbf, x_s, y_s, sb_w, c_idx)))
             infer_dc = True
         else:
-            csbf[y_s * 8 + x_s] = 1
-        if csbf[y_s * 8 + x_s] == 0:
+            csbf = with_csbf(csbf, x_s, y_s, 1)
+        if csbf_bit(csbf, x_s, y_s) == 0:
             continue
         for n in range(16):
             sigf[n] = 0

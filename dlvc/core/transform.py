@@ -49,7 +49,6 @@ def _make_trans_matrix():
 TRANS_MATRIX = _make_trans_matrix()
 # The nTbS-point DCT uses rows k * (32 / nTbS) and columns 0..nTbS-1.
 DCT_MATRICES = tuple(np.ascontiguousarray(TRANS_MATRIX[:: 32 >> l, : 1 << l]) for l in range(2, 6))
-DCT4, DCT8, DCT16, DCT32 = DCT_MATRICES
 # 8.6.4.2, DST-VII for 4x4 intra luma (trType = 1): DST4[k, n].
 DST4 = np.array([[29, 55, 74, 84],
                  [74, 74, 0, -74],
@@ -66,43 +65,28 @@ QPC_TABLE = np.array(list(range(30)) + [29, 30, 31, 32, 33, 33, 34, 34, 35, 35, 
                      + [q - 6 for q in range(44, 58)], np.int32)
 
 
-# transposed copies (sample index first) for contiguous inner loops
-DCT4_T, DCT8_T, DCT16_T, DCT32_T = (np.ascontiguousarray(m.T) for m in DCT_MATRICES)
-DST4_T = np.ascontiguousarray(DST4.T)
+# Every matrix in one array, taken by index (_matrix_index) in the transforms, which are
+# compiled without reference counting and so cannot return a global array from a function:
+# MATRICES[i] holds the DCT of nTbS = 4 << i (i = 0..3) and the DST (i = 4) in its top-left
+# nTbS x nTbS; MATRICES_T the transposed copies (sample index first) for contiguous inner loops.
+MATRICES = np.zeros((5, 32, 32), np.int32)
+for _i, _m in enumerate(DCT_MATRICES + (DST4,)):
+    MATRICES[_i, :_m.shape[0], :_m.shape[1]] = _m
+MATRICES_T = np.ascontiguousarray(MATRICES.transpose(0, 2, 1))
+del _i, _m
 
 
-@njit(cache=True, nogil=True)
-def _matrix_t(log2_size, use_dst):
-    if use_dst:
-        return DST4_T
-    if log2_size == 2:
-        return DCT4_T
-    if log2_size == 3:
-        return DCT8_T
-    if log2_size == 4:
-        return DCT16_T
-    return DCT32_T
-
-
-@njit(cache=True, nogil=True)
-def _matrix(log2_size, use_dst):
-    if use_dst:
-        return DST4
-    if log2_size == 2:
-        return DCT4
-    if log2_size == 3:
-        return DCT8
-    if log2_size == 4:
-        return DCT16
-    return DCT32
+@njit(cache=True, nogil=True, _nrt=False)
+def _matrix_index(log2_size, use_dst):
+    return 4 if use_dst else log2_size - 2
 
 
 # ---------------------------------------------------------------------------
 # normative: inverse transform (8.6.4.2) and the final bdShift of 8.6.2
 # ---------------------------------------------------------------------------
 
-@njit(cache=True, nogil=True)
-def inverse_transform(coeff, log2_size, use_dst, resid):
+@njit(cache=True, nogil=True, _nrt=False)
+def inverse_transform(coeff, log2_size, use_dst, resid, e):
     """8.6.4.2 + 8.6.2 step 4: scaled coefficients d -> residual r.
 
     Stage 1 (vertical, per column) then ``(e + 64) >> 7`` clipped to 16-bit
@@ -110,9 +94,10 @@ def inverse_transform(coeff, log2_size, use_dst, resid):
     (bdShift = 20 - BitDepth).  ``use_dst``: DST-VII (4x4 intra luma).
     Only the bounding box of nonzero coefficients is multiplied.  Accumulators
     are int32: exact because |d| <= 2^15 (dequantize clips) gives
-    |sum| <= 32 * 90 * 2^15 < 2^27 in both stages."""
+    |sum| <= 32 * 90 * 2^15 < 2^27 in both stages.  ``e`` (int32, at least N x N) is the
+    intermediate; coeff, resid and e must not overlap."""
     n = 1 << log2_size
-    m = _matrix(log2_size, use_dst)
+    m = MATRICES[_matrix_index(log2_size, use_dst)]
     # bounding box of nonzero coefficients
     max_r = -1
     max_c = -1
@@ -131,7 +116,9 @@ def inverse_transform(coeff, log2_size, use_dst, resid):
     nc = max_c + 1
     # stage 1 (columns): e[y, k] = sum_j m[j, y] * d[j, k], k = 0..max_c (other
     # columns are zero); loops ordered for contiguous inner access.  |e| < 2^31.
-    e = np.zeros((n, nc), np.int32)
+    for y in range(n):
+        for k in range(nc):
+            e[y, k] = 0
     for j in range(max_r + 1):
         for y in range(n):
             mj = m[j, y]
@@ -146,18 +133,17 @@ def inverse_transform(coeff, log2_size, use_dst, resid):
             elif v > COEFF_MAX:
                 v = COEFF_MAX
             e[y, k] = v
-    # stage 2 (rows): r[y, x] = sum_k m[k, x] * g[y, k]
-    acc = np.empty(n, np.int32)
+    # stage 2 (rows): r[y, x] = sum_k m[k, x] * g[y, k], accumulated in resid
     for y in range(n):
         for x in range(n):
-            acc[x] = 2048
+            resid[y, x] = 2048
         for k in range(nc):
             gk = e[y, k]
             if gk != 0:
                 for x in range(n):
-                    acc[x] += m[k, x] * gk
+                    resid[y, x] += m[k, x] * gk
         for x in range(n):
-            resid[y, x] = acc[x] >> 12
+            resid[y, x] >>= 12
 
 
 @njit(cache=True, nogil=True)
@@ -233,20 +219,20 @@ def qp_for_component(qp_y, c_idx, cb_qp_offset, cr_qp_offset):
 # encoder: forward transforms (HM TComTrQuant::xTrMxN / xTransformSkip)
 # ---------------------------------------------------------------------------
 
-@njit(cache=True, nogil=True)
-def forward_transform(resid, log2_size, use_dst, coeff):
+@njit(cache=True, nogil=True, _nrt=False)
+def forward_transform(resid, log2_size, use_dst, coeff, tmp):
     """Forward DCT/DST as HM: horizontal first with shift1 = log2 + BitDepth - 9,
     then vertical with shift2 = log2 + 6, each rounding (x + (1 << (s-1))) >> s.
-    int32 accumulators: exact for |resid| <= 2047 (8-bit residuals are <= 255)."""
+    int32 accumulators: exact for |resid| <= 2047 (8-bit residuals are <= 255).  ``tmp``
+    (int32, at least N x N) holds the first stage; resid, coeff and tmp must not overlap."""
     n = 1 << log2_size
-    m = _matrix(log2_size, use_dst)
-    mt = _matrix_t(log2_size, use_dst)
+    m = MATRICES[_matrix_index(log2_size, use_dst)]
+    mt = MATRICES_T[_matrix_index(log2_size, use_dst)]
     shift1 = log2_size + BIT_DEPTH - 9
     shift2 = log2_size + 6
     add1 = 1 << (shift1 - 1)
     add2 = 1 << (shift2 - 1)
     # stage 1 (rows): tmp[y, k] = sum_x m[k, x] * resid[y, x]
-    tmp = np.empty((n, n), np.int32)
     for y in range(n):
         for k in range(n):
             tmp[y, k] = add1
@@ -257,17 +243,16 @@ def forward_transform(resid, log2_size, use_dst, coeff):
                     tmp[y, k] += mt[x, k] * rx
         for k in range(n):
             tmp[y, k] >>= shift1
-    # stage 2 (columns): coeff[j, k] = sum_y m[j, y] * tmp[y, k]
-    acc = np.empty(n, np.int32)
+    # stage 2 (columns): coeff[j, k] = sum_y m[j, y] * tmp[y, k], accumulated in coeff
     for j in range(n):
         for k in range(n):
-            acc[k] = add2
+            coeff[j, k] = add2
         for y in range(n):
             mj = m[j, y]
             for k in range(n):
-                acc[k] += mj * tmp[y, k]
+                coeff[j, k] += mj * tmp[y, k]
         for k in range(n):
-            coeff[j, k] = acc[k] >> shift2
+            coeff[j, k] >>= shift2
 
 
 @njit(cache=True, nogil=True)

@@ -41,7 +41,7 @@ from ..core.cabac import (
 from ..core.ctu_syntax import fill, split_cu_ctx_inc, subtree_cbf, write_coding_unit
 from ..core.interp import predict_pu
 from ..core.mvpred import (
-    C_MV0X, C_MV0Y, C_MV1X, C_MV1Y, C_REF0, C_REF1, SP_NUM_REF0, SP_SLICE_TYPE, amvp_cand_list,
+    C_MV0X, C_MV0Y, C_MV1X, C_MV1Y, C_REF0, C_REF1, SP_SLICE_TYPE, amvp_cand_list,
     merge_cand_list, store_pu_motion,
 )
 from ..core.params import (
@@ -54,13 +54,14 @@ from ..core.picture import (
     PART_2Nx2N, PART_2NxN, PART_2NxnD, PART_2NxnU, PART_Nx2N, PART_nLx2N, PART_nRx2N,
 )
 from ..core.recon import add_residual, component_qp, copy_pred
-from ..core.residual import write_residual_coding
 from ..core.transform import forward_transform, quantize_with_deltas
 from .cost import satd, sse
 from .motion import COST_MAX, PAD, bits_cost, blk_bits, lambda_motion_sad, search_pu
-from .quant import rdoq, sign_data_hiding
+from .quant import rdoq, residual_bits, sign_data_hiding
 from .snapshot import restore, save
-from .workspace import WK_COEFF, WK_DELTA, WK_LEVELS, WK_RDOQ_F, WK_RDOQ_I, WK_RESID, WK_WORK
+from .workspace import (
+    WK_COEFF, WK_CTX, WK_DELTA, WK_LEVELS, WK_RDOQ_F, WK_RDOQ_I, WK_RESID, WK_TRANSFORM, WK_WORK,
+)
 
 # encoder parameter indices of ``ep`` (the same as intra_search's E_*; checked by the tests)
 E_LAMBDA = 0
@@ -150,14 +151,6 @@ def motion_compensate(planes, inter, xp, yp, w, h, mot):
 
 
 @njit(cache=True, nogil=True)
-def residual_bits_inter(w, buf, ctx, levels, log2, c_idx, prm):
-    c = ctx.copy()
-    set_est_bits(w, 0)
-    write_residual_coding(w, buf, c, levels, log2, c_idx, 0, prm[P_SIGN_HIDING], 0, 0, 0)
-    return est_bits(w) / FRAC_BITS_SCALE
-
-
-@njit(cache=True, nogil=True)
 def code_inter_tb(o, rec, coefp, p, x0, y0, log2, c_idx, qp, wd, ep, prm, ctx, w, buf, wk):
     """Transform, quantise (RDOQ, inter rounding) and reconstruct one inter TB on its
     prediction p (int32 [n, n]); keeps the levels only when they lower the RD cost.
@@ -171,7 +164,7 @@ def code_inter_tb(o, rec, coefp, p, x0, y0, log2, c_idx, qp, wd, ep, prm, ctx, w
     dist0 = float(sse(o, x0, y0, p, 0, 0, n, n))
     c = coeff[:n, :n]
     lv = levels[:n, :n]
-    forward_transform(r, log2, 0, c)
+    forward_transform(r, log2, 0, c, wk[WK_TRANSFORM])
     lam = ep[E_LAMBDA] / wd
     if ep[E_RDOQ] != 0:
         nnz = rdoq(c, lv, log2, c_idx, qp, 0, 0, ctx, lam, prm[P_SIGN_HIDING], wk[WK_RDOQ_F], wk[WK_RDOQ_I])
@@ -182,7 +175,7 @@ def code_inter_tb(o, rec, coefp, p, x0, y0, log2, c_idx, qp, wd, ep, prm, ctx, w
     if nnz > 0:
         add_residual(lv, log2, c_idx, qp, 0, 0, p, rec, x0, y0, work)
         dist = float(sse(o, x0, y0, rec, x0, y0, n, n))
-        bits = residual_bits_inter(w, buf, ctx, lv, log2, c_idx, prm)
+        bits = residual_bits(w, buf, ctx, wk[WK_CTX], lv, log2, c_idx, 0, prm[P_SIGN_HIDING], 0, 0)
         cost = dist * wd + ep[E_LAMBDA] * bits
         if cost < dist0 * wd:
             coefp[y0:y0 + n, x0:x0 + n] = lv

@@ -17,7 +17,7 @@ from ..core.ctu_syntax import (
     fill, mpm_list, split_cu_ctx_inc, split_transform_inferred, split_transform_present,
     subtree_cbf, write_coding_unit,
 )
-from ..core.intra import new_intra_samples, predict_intra, predict_with_refs, reference_samples
+from ..core.intra import predict_intra_in, predict_with_refs, reference_samples
 from ..core.params import (
     P_CTB_LOG2, P_MAX_TB_LOG2, P_MAX_TH_DEPTH_INTRA, P_MIN_CB_LOG2, P_MIN_TB_LOG2, P_PIC_H,
     P_PIC_W, P_SIGN_HIDING, P_SLICE_QP, P_SLICE_TYPE, P_STRONG_INTRA, P_TS_ENABLED,
@@ -28,13 +28,13 @@ from ..core.picture import (
 )
 from ..core.params import SLICE_I
 from ..core.recon import add_residual, component_qp, copy_pred
-from ..core.residual import scan_idx, write_residual_coding
+from ..core.residual import scan_idx
 from ..core.transform import forward_transform, quantize_with_deltas, transform_skip_forward
 from .cost import satd, sse
 from .inter_search import NUM_INTER_SLOTS, PART_NONE, SLOT_INTER_BEST, inter_modes
 from .snapshot import copy_block, restore, save
-from .quant import rdoq, sign_data_hiding
-from .workspace import WK_PRED, WK_RDOQ_F, WK_RDOQ_I
+from .quant import rdoq, residual_bits, sign_data_hiding
+from .workspace import WK_CTX, WK_INTRA, WK_PRED, WK_RDOQ_F, WK_RDOQ_I, WK_TRANSFORM
 
 # encoder parameters (float64 array ``ep``)
 E_LAMBDA = 0
@@ -69,15 +69,6 @@ def set_bit(meta, field, x0, y0, size, bit, value):
             meta[field, (y0 >> 2) + j, (x0 >> 2) + i] = (v & ~(1 << bit)) | (value << bit)
 
 
-@njit(cache=True, nogil=True)
-def residual_bits(w, buf, ctx, levels, log2, c_idx, sidx, prm, ts):
-    """Estimated bits of residual_coding() for levels, without changing ctx."""
-    c = ctx.copy()
-    set_est_bits(w, 0)
-    write_residual_coding(w, buf, c, levels, log2, c_idx, sidx, prm[P_SIGN_HIDING], prm[P_TS_ENABLED], ts, 0)
-    return est_bits(w) / FRAC_BITS_SCALE
-
-
 @njit(cache=True, nogil=True, _nrt=False)
 def quantize_block(coeff, levels, delta, log2, c_idx, qp, sidx, ctx, lam, prm, ep, ts, wk):
     """Levels for one TB: RDOQ when enabled, else dead-zone quantisation, then sign hiding."""
@@ -90,7 +81,7 @@ def quantize_block(coeff, levels, delta, log2, c_idx, qp, sidx, ctx, lam, prm, e
     return nnz
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, _nrt=False)
 def code_intra_tb(org, planes, coef, prm, ep, ctx, w, buf, x0, y0, log2, c_idx, mode, try_ts, wk):
     """Predict, transform, quantise and reconstruct one intra TB in place.
 
@@ -102,8 +93,8 @@ def code_intra_tb(org, planes, coef, prm, ep, ctx, w, buf, x0, y0, log2, c_idx, 
     rec = planes[c_idx]
     o = org[c_idx]
     p = pred[:n, :n]
-    predict_intra(rec, x0, y0, log2, c_idx, mode, prm[P_PIC_W] >> sub, prm[P_PIC_H] >> sub,
-                  prm[P_CTB_LOG2], prm[P_STRONG_INTRA], p)
+    predict_intra_in(wk[WK_INTRA], rec, x0, y0, log2, c_idx, mode, prm[P_PIC_W] >> sub, prm[P_PIC_H] >> sub,
+                     prm[P_CTB_LOG2], prm[P_STRONG_INTRA], p)
     qp = component_qp(prm, prm[P_SLICE_QP], c_idx)
     wd = 1.0 if c_idx == 0 else ep[E_W_CB + c_idx - 1]
     lam = ep[E_LAMBDA] / wd
@@ -122,13 +113,14 @@ def code_intra_tb(org, planes, coef, prm, ep, ctx, w, buf, x0, y0, log2, c_idx, 
         if ts:
             transform_skip_forward(r, log2, c)
         else:
-            forward_transform(r, log2, 1 if (c_idx == 0 and log2 == 2) else 0, c)
+            forward_transform(r, log2, 1 if (c_idx == 0 and log2 == 2) else 0, c, wk[WK_TRANSFORM])
         nnz = quantize_block(c, lv, delta[:n, :n], log2, c_idx, qp, sidx, ctx, lam, prm, ep, ts, wk)
         if nnz == 0:
             continue
         add_residual(lv, log2, c_idx, qp, ts, 1, p, rec, x0, y0, work)
         dist = sse(o, x0, y0, rec, x0, y0, n, n)
-        bits = residual_bits(w, buf, ctx, lv, log2, c_idx, sidx, prm, ts)
+        bits = residual_bits(w, buf, ctx, wk[WK_CTX], lv, log2, c_idx, sidx, prm[P_SIGN_HIDING],
+                             prm[P_TS_ENABLED], ts)
         cost = dist * wd + ep[E_LAMBDA] * bits
         if cost < best[0]:
             best = (cost, dist, bits, 1, ts)
@@ -137,7 +129,10 @@ def code_intra_tb(org, planes, coef, prm, ep, ctx, w, buf, x0, y0, log2, c_idx, 
         copy_block(coef[c_idx], y0, x0, bl, 0, 0, n, n)
         add_residual(bl, log2, c_idx, qp, best[4], 1, p, rec, x0, y0, work)
     else:
-        coef[c_idx][y0:y0 + n, x0:x0 + n] = 0
+        cf = coef[c_idx]
+        for y in range(n):
+            for x in range(n):
+                cf[y0 + y, x0 + x] = 0
         copy_pred(p, rec, x0, y0, n)
     return best
 
@@ -231,11 +226,11 @@ def search_luma_pu(org, planes, coef, meta, prm, ep, ctx, w, buf, wk, snaps, can
     rd_costs = np.full(n_rd + 3, INF)
     # rough pass: Hadamard cost of the prediction of the first TB, all 35 modes, from one
     # derivation of its reference samples (HM's initIntraPatternChType once per PU)
-    ref, scratch = new_intra_samples(log2_tb)
-    reference_samples(rec, xp, yp, log2_tb, 0, prm[P_PIC_W], prm[P_PIC_H], prm[P_CTB_LOG2], ref)
+    samples = wk[WK_INTRA]
+    reference_samples(rec, xp, yp, log2_tb, 0, prm[P_PIC_W], prm[P_PIC_H], prm[P_CTB_LOG2], samples)
     p = pred[:nt, :nt]
     for mode in range(35):
-        predict_with_refs(ref, scratch, log2_tb, 0, mode, prm[P_STRONG_INTRA], p)
+        predict_with_refs(samples, log2_tb, 0, mode, prm[P_STRONG_INTRA], p)
         cost = satd(o, xp, yp, p, 0, 0, nt, nt) + ep[E_SQRT_LAMBDA] * mode_bits(ctx, cand, mode)
         i = n_rd - 1
         if cost < rd_costs[i]:

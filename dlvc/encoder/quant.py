@@ -22,12 +22,14 @@ from ..jit import njit
 
 from ..core.cabac import (
     CODED_SUB_BLOCK_FLAG, COEFF_ABS_LEVEL_GREATER1_FLAG, COEFF_ABS_LEVEL_GREATER2_FLAG,
-    LAST_SIG_COEFF_X_PREFIX, LAST_SIG_COEFF_Y_PREFIX, SIG_COEFF_FLAG, bin_cost,
+    FRAC_BITS_SCALE, LAST_SIG_COEFF_X_PREFIX, LAST_SIG_COEFF_Y_PREFIX, SIG_COEFF_FLAG, bin_cost, est_bits,
+    set_est_bits,
 )
 from ..core.constants import BIT_DEPTH
 from ..core.residual import (
-    COEFF_MAX, COEFF_MIN, LAST_PREFIX, SCAN_ORDER, TB_SCAN, abs_remaining_nbins, csbf_ctx_inc,
-    greater1_ctx_inc, greater1_ctx_set, greater2_ctx_inc, last_prefix_ctx, prev_csbf, sig_ctx_inc,
+    COEFF_MAX, COEFF_MIN, LAST_PREFIX, SCAN_ORDER, TB_SCAN, abs_remaining_nbins, csbf_bit, csbf_ctx_inc,
+    greater1_ctx_inc, greater1_ctx_set, greater2_ctx_inc, last_prefix_ctx, prev_csbf, sig_ctx_inc, with_csbf,
+    write_residual_coding,
 )
 from ..core.transform import LEVEL_SCALE, MAX_TR_DYNAMIC_RANGE, QUANT_SCALES, QUANT_SHIFT
 
@@ -210,10 +212,22 @@ def _coded_level(ctx, lam, cost0, lvl_d, max_abs, sig_ci, one_ci, abs_ci, rice, 
     return best, cost, cost_sig
 
 
+@njit(cache=True, nogil=True, _nrt=False)
+def residual_bits(w, buf, ctx, trial_ctx, levels, log2, c_idx, sidx, sign_hiding, ts_enabled, ts):
+    """Estimated bits of residual_coding() for levels, with the context states of ``ctx``
+    (copied to ``trial_ctx``, which the estimate adapts; ``ctx`` is not changed).
+    ``ts_enabled`` 0 leaves transform_skip_flag out of the estimate."""
+    for i in range(ctx.shape[0]):
+        trial_ctx[i] = ctx[i]
+    set_est_bits(w, 0)
+    write_residual_coding(w, buf, trial_ctx, levels, log2, c_idx, sidx, sign_hiding, ts_enabled, ts, 0)
+    return est_bits(w) / FRAC_BITS_SCALE
+
+
 def new_rdoq_scratch():
     """RDOQ's per-coefficient state for TBs up to 32x32: float64 [4, 1024] (costs) and
-    int64 [6, 1024] (rate deltas, deltaU, levels, coded_sub_block_flags); one per thread."""
-    return np.zeros((4, 1024), np.float64), np.zeros((6, 1024), np.int64)
+    int64 [5, 1024] (rate deltas, deltaU, levels); one per thread."""
+    return np.zeros((4, 1024), np.float64), np.zeros((5, 1024), np.int64)
 
 
 @njit(cache=True, nogil=True, _nrt=False)
@@ -244,12 +258,10 @@ def rdoq_cbf(coeff, levels, log2_size, c_idx, qp, is_intra, scan_idx_, ctx, lam,
     # per-coefficient state: each entry is written before it is read (the zeros of HM's
     # memsets are written where they are needed: cost_sig after the last position,
     # sig_rate_delta at it, cg_sig_cost per sub-block); only the coded_sub_block_flags are
-    # cleared up front
+    # cleared up front (a bit mask, residual.csbf_bit)
     cost_coeff, cost_coeff0, cost_sig, cg_sig_cost = fbuf[0], fbuf[1], fbuf[2], fbuf[3]
     rate_inc_up, rate_inc_down, sig_rate_delta, delta_u, abs_lv = ibuf[0], ibuf[1], ibuf[2], ibuf[3], ibuf[4]
-    csbf = ibuf[5]
-    for i in range(64):
-        csbf[i] = 0
+    csbf = np.int64(0)
 
     block_uncoded = 0.0
     base_cost = 0.0
@@ -264,7 +276,6 @@ def rdoq_cbf(coeff, levels, log2_size, c_idx, qp, is_intra, scan_idx_, ctx, lam,
     for cg in range(n_cg - 1, -1, -1):
         x_s = SCAN_ORDER[log2_sb, scan_idx_, cg, 0]
         y_s = SCAN_ORDER[log2_sb, scan_idx_, cg, 1]
-        sb = y_s * 8 + x_s
         st_sig_cost = 0.0
         st_sig_cost0 = 0.0
         st_coded_level_and_dist = 0.0
@@ -332,7 +343,7 @@ def rdoq_cbf(coeff, levels, log2_size, c_idx, qp, is_intra, scan_idx_, ctx, lam,
             if pin == 0:
                 st_sig_cost0 = cost_sig[sp]
             if abs_lv[sp] != 0:
-                csbf[sb] = 1
+                csbf = with_csbf(csbf, x_s, y_s, 1)
                 st_coded_level_and_dist += cost_coeff[sp] - cost_sig[sp]
                 st_uncoded_dist += cost_coeff0[sp]
                 if pin != 0:
@@ -340,7 +351,7 @@ def rdoq_cbf(coeff, levels, log2_size, c_idx, qp, is_intra, scan_idx_, ctx, lam,
         if cg_last >= 0:
             if cg > 0:
                 csbf_ci = CODED_SUB_BLOCK_FLAG + csbf_ctx_inc(csbf, x_s, y_s, sb_w, c_idx)
-                if csbf[sb] == 0:
+                if csbf_bit(csbf, x_s, y_s) == 0:
                     c0 = lam * bin_cost(ctx, csbf_ci, 0)
                     base_cost += c0 - st_sig_cost
                     cg_sig_cost[cg] = c0
@@ -356,7 +367,7 @@ def rdoq_cbf(coeff, levels, log2_size, c_idx, qp, is_intra, scan_idx_, ctx, lam,
                     cg_sig_cost[cg] = c1cost
                     cost_zero_cg += st_uncoded_dist - st_coded_level_and_dist - st_sig_cost
                     if cost_zero_cg < base_cost:
-                        csbf[sb] = 0
+                        csbf = with_csbf(csbf, x_s, y_s, 0)
                         base_cost = cost_zero_cg
                         cg_sig_cost[cg] = c0
                         for pin in range(16):
@@ -366,7 +377,7 @@ def rdoq_cbf(coeff, levels, log2_size, c_idx, qp, is_intra, scan_idx_, ctx, lam,
                                 cost_coeff[sp] = cost_coeff0[sp]
                                 cost_sig[sp] = 0.0
             else:
-                csbf[sb] = 1
+                csbf = with_csbf(csbf, x_s, y_s, 1)
 
     if last_scan_pos < 0:
         return 0
@@ -383,7 +394,7 @@ def rdoq_cbf(coeff, levels, log2_size, c_idx, qp, is_intra, scan_idx_, ctx, lam,
         x_s = SCAN_ORDER[log2_sb, scan_idx_, cg, 0]
         y_s = SCAN_ORDER[log2_sb, scan_idx_, cg, 1]
         base_cost -= cg_sig_cost[cg]
-        if csbf[y_s * 8 + x_s]:
+        if csbf_bit(csbf, x_s, y_s):
             for pin in range(15, -1, -1):
                 sp = (cg << 4) + pin
                 if sp > last_scan_pos:

@@ -1,13 +1,20 @@
-"""The scratch arrays one thread's CTU decisions work in (``wk``), made once per thread."""
+"""The scratch arrays one thread's CTU decisions work in (``wk``), made once per thread, so
+that the compiled decision functions neither allocate nor count references."""
 import numpy as np
 
+from ..core.cabac import NUM_CTX
+from ..core.intra import INTRA_SAMPLES_32
 from .quant import new_rdoq_scratch
 
-# wk[i]: int32 [32, 32] pred, resid, coeff, levels, delta, best levels; int32 [2, 32, 32] work
-# (add_residual's); RDOQ's float64 and int64 state (quant.new_rdoq_scratch)
-WK_PRED, WK_RESID, WK_COEFF, WK_LEVELS, WK_DELTA, WK_BEST_LEVELS, WK_WORK, WK_RDOQ_F, WK_RDOQ_I = range(9)
+# wk[i]: int32 [32, 32] pred, resid, coeff, levels, delta, best levels; int32 [3, 32, 32] work
+# (add_residual's); RDOQ's float64 and int64 state (quant.new_rdoq_scratch); int32 [32, 32]
+# the forward transform's intermediate; int32 intra prediction buffers of a 32x32 TB
+# (core.intra.new_intra_samples' layout); uint8 [NUM_CTX] context states of a rate estimate
+(WK_PRED, WK_RESID, WK_COEFF, WK_LEVELS, WK_DELTA, WK_BEST_LEVELS, WK_WORK, WK_RDOQ_F, WK_RDOQ_I,
+ WK_TRANSFORM, WK_INTRA, WK_CTX) = range(12)
 
 
 def new_workspace():
     z = lambda: np.zeros((32, 32), np.int32)
-    return (z(), z(), z(), z(), z(), z(), np.zeros((2, 32, 32), np.int32)) + new_rdoq_scratch()
+    return ((z(), z(), z(), z(), z(), z(), np.zeros((3, 32, 32), np.int32)) + new_rdoq_scratch()
+            + (z(), np.zeros(INTRA_SAMPLES_32, np.int32), np.zeros(NUM_CTX, np.uint8)))

@@ -144,11 +144,13 @@ def cu_qp_y(prm, cand):
     return qp
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, _nrt=False)
 def fill(meta, field, x0, y0, size, value):
     """Set a metadata field over the size x size luma area at (x0, y0)."""
     n = max(size >> 2, 1)
-    meta[field, y0 >> 2:(y0 >> 2) + n, x0 >> 2:(x0 >> 2) + n] = value
+    for j in range(n):
+        for i in range(n):
+            meta[field, (y0 >> 2) + j, (x0 >> 2) + i] = value
 
 
 @njit(cache=True, nogil=True)

@@ -104,9 +104,14 @@ def _hads2x2(a, ax, ay, b, bx, by):
 @njit(cache=True, nogil=True)
 def satd(a, ax, ay, b, bx, by, w, h):
     """HM-style Hadamard SATD (see module docstring); w, h even."""
+    return satd_in(a, ax, ay, b, bx, by, w, h, np.empty((8, 8), np.int32))
+
+
+@njit(cache=True, nogil=True, _nrt=False)
+def satd_in(a, ax, ay, b, bx, by, w, h, d):
+    """:func:`satd` with the 8x8 transforms' scratch ``d`` (int32 [8, 8]) given."""
     s = 0
     if (w & 7) == 0 and (h & 7) == 0:
-        d = np.empty((8, 8), np.int32)      # the 8x8 transforms' scratch, once per call
         for y in range(0, h, 8):
             for x in range(0, w, 8):
                 s += _hads8x8(a, ax + x, ay + y, b, bx + x, by + y, d)

@@ -30,11 +30,14 @@ from ..core.params import SLICE_I
 from ..core.recon import add_residual, component_qp, copy_pred
 from ..core.residual import scan_idx
 from ..core.transform import forward_transform, quantize_with_deltas, transform_skip_forward
-from .cost import satd, sse
+from .cost import satd_in, sse
 from .inter_search import NUM_INTER_SLOTS, PART_NONE, SLOT_INTER_BEST, inter_modes
 from .snapshot import copy_block, restore, save
 from .quant import rdoq, residual_bits, sign_data_hiding
-from .workspace import WK_CTX, WK_INTRA, WK_PRED, WK_RDOQ_F, WK_RDOQ_I, WK_TRANSFORM
+from .workspace import (
+    WK_CHROMA_STACK, WK_CTX, WK_INTRA, WK_PRED, WK_RD_COSTS, WK_RD_MODES, WK_RDOQ_F, WK_RDOQ_I, WK_RQT_F,
+    WK_RQT_I, WK_SATD, WK_TRANSFORM,
+)
 
 # encoder parameters (float64 array ``ep``)
 E_LAMBDA = 0
@@ -137,7 +140,7 @@ def code_intra_tb(org, planes, coef, prm, ep, ctx, w, buf, x0, y0, log2, c_idx, 
     return best
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, _nrt=False)
 def luma_rqt(org, planes, coef, meta, prm, ep, ctx, w, buf, wk, snaps, x0, y0, log2_0, depth0,
              max_depth, intra_split, mode, full):
     """Residual quadtree for the luma of one intra PU (HM xRecurIntraCodingLumaQT).
@@ -149,8 +152,8 @@ def luma_rqt(org, planes, coef, meta, prm, ep, ctx, w, buf, wk, snaps, x0, y0, l
     lam = ep[E_LAMBDA]
     # transform skip is tried in both passes; with TransformSkipFast for NxN PUs only (HM)
     try_ts = 1 if (intra_split or ep[E_TS_FAST] == 0) else 0
-    si = np.empty((8, 6), np.int64)
-    sf = np.empty((8, 2), np.float64)
+    si = wk[WK_RQT_I]
+    sf = wk[WK_RQT_F]
     si[0, 0], si[0, 1], si[0, 2], si[0, 3], si[0, 4], si[0, 5] = x0, y0, log2_0, depth0, 0, 0
     top = 1
     ret = 0.0
@@ -211,7 +214,7 @@ def mode_bits(ctx, cand, mode):
     return bin_cost(ctx, PREV_INTRA_LUMA_PRED_FLAG, 0) / FRAC_BITS_SCALE + 5
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, _nrt=False)
 def search_luma_pu(org, planes, coef, meta, prm, ep, ctx, w, buf, wk, snaps, cand, xp, yp, log2_pb,
                    depth, max_depth, intra_split):
     """Choose the luma mode of one PU and leave its best coding in place; returns its RD cost."""
@@ -222,8 +225,11 @@ def search_luma_pu(org, planes, coef, meta, prm, ep, ctx, w, buf, wk, snaps, can
     nt = 1 << log2_tb
     mpm_list(meta, prm, xp, yp, cand)
     n_rd = NUM_RD_MODES[log2_pb]
-    rd_modes = np.full(n_rd + 3, -1, np.int64)
-    rd_costs = np.full(n_rd + 3, INF)
+    rd_modes = wk[WK_RD_MODES]
+    rd_costs = wk[WK_RD_COSTS]
+    for i in range(n_rd + 3):
+        rd_modes[i] = -1
+        rd_costs[i] = INF
     # rough pass: Hadamard cost of the prediction of the first TB, all 35 modes, from one
     # derivation of its reference samples (HM's initIntraPatternChType once per PU)
     samples = wk[WK_INTRA]
@@ -231,7 +237,7 @@ def search_luma_pu(org, planes, coef, meta, prm, ep, ctx, w, buf, wk, snaps, can
     p = pred[:nt, :nt]
     for mode in range(35):
         predict_with_refs(samples, log2_tb, 0, mode, prm[P_STRONG_INTRA], p)
-        cost = satd(o, xp, yp, p, 0, 0, nt, nt) + ep[E_SQRT_LAMBDA] * mode_bits(ctx, cand, mode)
+        cost = satd_in(o, xp, yp, p, 0, 0, nt, nt, wk[WK_SATD]) + ep[E_SQRT_LAMBDA] * mode_bits(ctx, cand, mode)
         i = n_rd - 1
         if cost < rd_costs[i]:
             while i > 0 and cost < rd_costs[i - 1]:
@@ -283,10 +289,10 @@ def chroma_ts_allowed(meta, ep, x0, y0):
     return (meta[F_TS, yb, xb] | meta[F_TS, yb, xb + 1] | meta[F_TS, yb + 1, xb] | meta[F_TS, yb + 1, xb + 1]) & 1
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, _nrt=False)
 def chroma_tree(org, planes, coef, meta, prm, ep, ctx, w, buf, wk, x_cu, y_cu, log2_cb, mode):
     """Code the chroma TBs of a CU along its (already chosen) luma transform tree."""
-    stack = np.empty((16, 3), np.int64)
+    stack = wk[WK_CHROMA_STACK]
     stack[0, 0], stack[0, 1], stack[0, 2] = x_cu, y_cu, log2_cb
     top = 1
     cost = 0.0
@@ -312,7 +318,7 @@ def chroma_tree(org, planes, coef, meta, prm, ep, ctx, w, buf, wk, x_cu, y_cu, l
     return cost
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, _nrt=False)
 def search_chroma(org, planes, coef, meta, prm, ep, ctx, w, buf, wk, snaps, x0, y0, log2):
     """Choose the chroma mode among planar, 26, 10, DC (34 when equal to luma) and DM."""
     luma_mode = meta[F_INTRA_MODE, y0 >> 2, x0 >> 2]

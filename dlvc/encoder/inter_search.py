@@ -58,9 +58,10 @@ from ..core.transform import forward_transform, quantize_with_deltas
 from .cost import satd, sse
 from .motion import COST_MAX, PAD, bits_cost, blk_bits, lambda_motion_sad, search_pu
 from .quant import rdoq, residual_bits, sign_data_hiding
-from .snapshot import restore, save
+from .snapshot import copy_block, restore, save
 from .workspace import (
-    WK_COEFF, WK_CTX, WK_DELTA, WK_LEVELS, WK_RDOQ_F, WK_RDOQ_I, WK_RESID, WK_TRANSFORM, WK_WORK,
+    WK_COEFF, WK_CTX, WK_DELTA, WK_LEVELS, WK_RDOQ_F, WK_RDOQ_I, WK_RESID, WK_RQT_F, WK_RQT_I, WK_TRANSFORM,
+    WK_WORK,
 )
 
 # encoder parameter indices of ``ep`` (the same as intra_search's E_*; checked by the tests)
@@ -150,7 +151,7 @@ def motion_compensate(planes, inter, xp, yp, w, h, mot):
                mot[C_MV1Y], r0, r1, 0, wp, wpd, planes[2], xc, yc)
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, _nrt=False)
 def code_inter_tb(o, rec, coefp, p, x0, y0, log2, c_idx, qp, wd, ep, prm, ctx, w, buf, wk):
     """Transform, quantise (RDOQ, inter rounding) and reconstruct one inter TB on its
     prediction p (int32 [n, n]); keeps the levels only when they lower the RD cost.
@@ -178,22 +179,24 @@ def code_inter_tb(o, rec, coefp, p, x0, y0, log2, c_idx, qp, wd, ep, prm, ctx, w
         bits = residual_bits(w, buf, ctx, wk[WK_CTX], lv, log2, c_idx, 0, prm[P_SIGN_HIDING], 0, 0)
         cost = dist * wd + ep[E_LAMBDA] * bits
         if cost < dist0 * wd:
-            coefp[y0:y0 + n, x0:x0 + n] = lv
+            copy_block(coefp, y0, x0, lv, 0, 0, n, n)
             return cost, dist, bits, 1
-    coefp[y0:y0 + n, x0:x0 + n] = 0
+    for y in range(n):
+        for x in range(n):
+            coefp[y0 + y, x0 + x] = 0
     copy_pred(p, rec, x0, y0, n)
     return dist0 * wd, dist0, 0.0, 0
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, _nrt=False)
 def inter_rqt(org, planes, coef, meta, prm, ep, ctx, w, buf, wk, snaps, pred, x_cu, y_cu, log2_cb):
     """Residual quadtree of an inter CU (HM xEstimateInterResidualQT, luma and chroma per TU),
     bottom-up with an explicit stack; TUs of 8x8 luma and larger (an encoder choice).
     The chosen levels, cbfs, TU sizes and reconstruction are left in place."""
     lam = ep[E_LAMBDA]
     max_depth = prm[P_MAX_TH_DEPTH_INTER]
-    si = np.empty((8, 6), np.int64)
-    sf = np.empty((8, 2), np.float64)
+    si = wk[WK_RQT_I]
+    sf = wk[WK_RQT_F]
     si[0, 0], si[0, 1], si[0, 2], si[0, 3], si[0, 4], si[0, 5] = x_cu, y_cu, log2_cb, 0, 0, 0
     top = 1
     ret = 0.0

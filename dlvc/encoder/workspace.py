@@ -11,8 +11,9 @@ from .quant import new_rdoq_scratch
 # the forward transform's intermediate; int32 intra prediction buffers of a 32x32 TB
 # (core.intra.new_intra_samples' layout); uint8 [NUM_CTX] context states of a rate estimate;
 # int32 [8, 8] SATD's scratch (cost.satd_in); the luma mode decision's candidates (int64 [11]
-# modes, float64 [11] costs: NUM_RD_MODES + 3 MPMs at most); the stacks of the luma residual
-# quadtree (int64 [8, 6], float64 [8, 2]) and of the chroma transform tree (int64 [16, 3])
+# modes, float64 [11] costs: NUM_RD_MODES + 3 MPMs at most); the stacks of the residual
+# quadtrees (luma_rqt, inter_rqt: int64 [8, 6], float64 [8, 2]) and of the chroma transform
+# tree (int64 [16, 3])
 (WK_PRED, WK_RESID, WK_COEFF, WK_LEVELS, WK_DELTA, WK_BEST_LEVELS, WK_WORK, WK_RDOQ_F, WK_RDOQ_I,
  WK_TRANSFORM, WK_INTRA, WK_CTX, WK_SATD, WK_RD_MODES, WK_RD_COSTS, WK_RQT_I, WK_RQT_F,
  WK_CHROMA_STACK) = range(18)

@@ -58,7 +58,7 @@ from ..core.transform import forward_transform, quantize_with_deltas
 from .cost import satd, sse
 from .motion import COST_MAX, PAD, bits_cost, blk_bits, lambda_motion_sad, search_pu
 from .quant import rdoq, residual_bits, sign_data_hiding
-from .snapshot import copy_block, restore, save
+from .snapshot import copy_block, restore, save, zero_block
 from .workspace import (
     WK_COEFF, WK_CTX, WK_DELTA, WK_LEVELS, WK_RDOQ_F, WK_RDOQ_I, WK_RESID, WK_RQT_F, WK_RQT_I, WK_TRANSFORM,
     WK_WORK,
@@ -181,9 +181,7 @@ def code_inter_tb(o, rec, coefp, p, x0, y0, log2, c_idx, qp, wd, ep, prm, ctx, w
         if cost < dist0 * wd:
             copy_block(coefp, y0, x0, lv, 0, 0, n, n)
             return cost, dist, bits, 1
-    for y in range(n):
-        for x in range(n):
-            coefp[y0 + y, x0 + x] = 0
+    zero_block(coefp, y0, x0, n, n)
     copy_pred(p, rec, x0, y0, n)
     return dist0 * wd, dist0, 0.0, 0
 

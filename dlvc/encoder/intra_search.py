@@ -32,11 +32,11 @@ from ..core.residual import scan_idx
 from ..core.transform import forward_transform, quantize_with_deltas, transform_skip_forward
 from .cost import satd_in, sse
 from .inter_search import NUM_INTER_SLOTS, PART_NONE, SLOT_INTER_BEST, inter_modes
-from .snapshot import copy_block, restore, save
+from .snapshot import copy_block, restore, save, zero_block
 from .quant import rdoq, residual_bits, sign_data_hiding
 from .workspace import (
-    WK_CHROMA_STACK, WK_CTX, WK_INTRA, WK_PRED, WK_RD_COSTS, WK_RD_MODES, WK_RDOQ_F, WK_RDOQ_I, WK_RQT_F,
-    WK_RQT_I, WK_SATD, WK_TRANSFORM,
+    WK_BEST_LEVELS, WK_CHROMA_STACK, WK_COEFF, WK_CTX, WK_DELTA, WK_INTRA, WK_LEVELS, WK_PRED, WK_RD_COSTS,
+    WK_RD_MODES, WK_RDOQ_F, WK_RDOQ_I, WK_RESID, WK_RQT_F, WK_RQT_I, WK_SATD, WK_TRANSFORM, WK_WORK,
 )
 
 # encoder parameters (float64 array ``ep``)
@@ -90,7 +90,8 @@ def code_intra_tb(org, planes, coef, prm, ep, ctx, w, buf, x0, y0, log2, c_idx, 
 
     Returns (cost, distortion, bits, cbf, transform_skip_flag) with the chosen levels
     in coef and the reconstruction in planes."""
-    pred, resid, coeff, levels, delta, best_levels, work = wk[:WK_RDOQ_F]
+    pred, resid, coeff, levels = wk[WK_PRED], wk[WK_RESID], wk[WK_COEFF], wk[WK_LEVELS]
+    delta, best_levels, work = wk[WK_DELTA], wk[WK_BEST_LEVELS], wk[WK_WORK]
     n = 1 << log2
     sub = 0 if c_idx == 0 else 1
     rec = planes[c_idx]
@@ -132,10 +133,7 @@ def code_intra_tb(org, planes, coef, prm, ep, ctx, w, buf, x0, y0, log2, c_idx, 
         copy_block(coef[c_idx], y0, x0, bl, 0, 0, n, n)
         add_residual(bl, log2, c_idx, qp, best[4], 1, p, rec, x0, y0, work)
     else:
-        cf = coef[c_idx]
-        for y in range(n):
-            for x in range(n):
-                cf[y0 + y, x0 + x] = 0
+        zero_block(coef[c_idx], y0, x0, n, n)
         copy_pred(p, rec, x0, y0, n)
     return best
 

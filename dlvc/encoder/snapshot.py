@@ -31,6 +31,14 @@ def copy_block(dst, dy, dx, src, sy, sx, h, w):
 
 
 @njit(cache=True, nogil=True, _nrt=False)
+def zero_block(dst, dy, dx, h, w):
+    """dst[dy.., dx..] = 0 over h x w (loops, as copy_block)."""
+    for y in range(h):
+        for x in range(w):
+            dst[dy + y, dx + x] = 0
+
+
+@njit(cache=True, nogil=True, _nrt=False)
 def _copy_meta(dst, dy, dx, src, sy, sx, m):
     """As copy_block for every field of a metadata array (fields first)."""
     for f in range(dst.shape[0]):

@@ -41,8 +41,8 @@ def add_residual(levels, log2, c_idx, qp, ts, is_intra, pred, rec, x0, y0, work)
     (int32 [3, 32, 32], new_work) holds the scaled coefficients, the residual and the
     inverse transform's intermediate."""
     n = 1 << log2
-    coeff = work[0, :n, :n]
-    resid = work[1, :n, :n]
+    coeff = work[0]
+    resid = work[1]
     dequantize(levels, log2, qp, coeff)
     if ts:
         transform_skip_inverse(coeff, log2, resid)

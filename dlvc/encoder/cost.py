@@ -66,26 +66,29 @@ def _bfly8(x0, x1, x2, x3, x4, x5, x6, x7):
 
 @njit(cache=True, nogil=True, _nrt=False)
 def _hads8x8(a, ax, ay, b, bx, by, d):
-    """Rows transformed into the scratch d (int32 holds 64 * 255 * 8), then columns."""
-    for i in range(8):
-        y = ay + i
-        v = by + i
+    """Rows transformed into the scratch d (int32 holds 64 * 255 * 8), then columns.  Unsigned
+    indices (no negative-index wraparound test per sample): the column stage vectorises."""
+    uax = np.uintp(ax)
+    ubx = np.uintp(bx)
+    for i in range(np.uintp(8)):
+        y = np.uintp(ay) + i
+        v = np.uintp(by) + i
         (d[i, 0], d[i, 1], d[i, 2], d[i, 3],
          d[i, 4], d[i, 5], d[i, 6], d[i, 7]) = _bfly8(
-            np.int32(a[y, ax]) - np.int32(b[v, bx]),
-            np.int32(a[y, ax + 1]) - np.int32(b[v, bx + 1]),
-            np.int32(a[y, ax + 2]) - np.int32(b[v, bx + 2]),
-            np.int32(a[y, ax + 3]) - np.int32(b[v, bx + 3]),
-            np.int32(a[y, ax + 4]) - np.int32(b[v, bx + 4]),
-            np.int32(a[y, ax + 5]) - np.int32(b[v, bx + 5]),
-            np.int32(a[y, ax + 6]) - np.int32(b[v, bx + 6]),
-            np.int32(a[y, ax + 7]) - np.int32(b[v, bx + 7]))
-    s = 0
-    for j in range(8):
+            np.int32(a[y, uax]) - np.int32(b[v, ubx]),
+            np.int32(a[y, uax + 1]) - np.int32(b[v, ubx + 1]),
+            np.int32(a[y, uax + 2]) - np.int32(b[v, ubx + 2]),
+            np.int32(a[y, uax + 3]) - np.int32(b[v, ubx + 3]),
+            np.int32(a[y, uax + 4]) - np.int32(b[v, ubx + 4]),
+            np.int32(a[y, uax + 5]) - np.int32(b[v, ubx + 5]),
+            np.int32(a[y, uax + 6]) - np.int32(b[v, ubx + 6]),
+            np.int32(a[y, uax + 7]) - np.int32(b[v, ubx + 7]))
+    s = np.int32(0)             # 64 coefficients of magnitude <= 64 * 255: < 2^31
+    for j in range(np.uintp(8)):
         c0, c1, c2, c3, c4, c5, c6, c7 = _bfly8(d[0, j], d[1, j], d[2, j], d[3, j],
                                                 d[4, j], d[5, j], d[6, j], d[7, j])
         s += abs(c0) + abs(c1) + abs(c2) + abs(c3) + abs(c4) + abs(c5) + abs(c6) + abs(c7)
-    return (s + 2) >> 2
+    return (np.int64(s) + 2) >> 2
 
 
 @njit(cache=True, nogil=True, _nrt=False)

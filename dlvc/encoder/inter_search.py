@@ -55,8 +55,8 @@ from ..core.picture import (
 )
 from ..core.recon import add_residual, component_qp, copy_pred
 from ..core.transform import forward_transform, quantize_with_deltas
-from .cost import satd, sse
-from .motion import COST_MAX, PAD, bits_cost, blk_bits, lambda_motion_sad, search_pu
+from .cost import satd_in, sse
+from .motion import COST_MAX, PAD, bits_cost, blk_bits, lambda_motion_sad, pred_block, search_pu
 from .quant import rdoq, residual_bits, sign_data_hiding
 from .snapshot import copy_block, restore, save, zero_block
 from .workspace import (
@@ -134,16 +134,27 @@ def pu_rect(part_mode, x0, y0, n, k):
 
 @njit(cache=True, nogil=True)
 def motion_compensate(planes, inter, xp, yp, w, h, mot):
-    """The PU's prediction of all three components into the picture planes (core 8.5.3.3)."""
-    refs_y, refs_cb, refs_cr = inter[0], inter[1], inter[2]
+    """The PU's prediction of all three components into the picture planes (core 8.5.3.3).
+    A uni-predicted luma block is copied from its reference's fractional planes where they
+    hold it: the same samples as interp.predict_pu's (motion.py's docstring)."""
+    refs_y, refs_cb, refs_cr, fp_all = inter[0], inter[1], inter[2], inter[3]
     ref_slot = inter[4]
     wp, wpd = inter[10], inter[11]
     r0 = mot[C_REF0]
     r1 = mot[C_REF1]
     s0 = ref_slot[0, r0] if r0 >= 0 else 0
     s1 = ref_slot[1, r1] if r1 >= 0 else 0
-    predict_pu(refs_y[s0], refs_y[s1], xp, yp, w, h, 0, mot[C_MV0X], mot[C_MV0Y], mot[C_MV1X],
-               mot[C_MV1Y], r0, r1, 0, wp, wpd, planes[0], xp, yp)
+    uni = -1 if (r0 >= 0) == (r1 >= 0) else (0 if r0 >= 0 else 1)
+    mvx = mot[C_MV0X] if uni == 0 else mot[C_MV1X]
+    mvy = mot[C_MV0Y] if uni == 0 else mot[C_MV1Y]
+    xi = xp + (mvx >> 2) + PAD
+    yi = yp + (mvy >> 2) + PAD
+    if uni >= 0 and xi >= 0 and yi >= 0 and xi + w <= fp_all.shape[3] and yi + h <= fp_all.shape[2]:
+        pred_block(fp_all[s0 if uni == 0 else s1], PAD, xp, yp, w, h, mvx, mvy,
+                   planes[0][yp:yp + h, xp:xp + w])
+    else:
+        predict_pu(refs_y[s0], refs_y[s1], xp, yp, w, h, 0, mot[C_MV0X], mot[C_MV0Y], mot[C_MV1X],
+                   mot[C_MV1Y], r0, r1, 0, wp, wpd, planes[0], xp, yp)
     xc, yc, wc, hc = xp >> 1, yp >> 1, w >> 1, h >> 1
     predict_pu(refs_cb[s0], refs_cb[s1], xc, yc, wc, hc, 1, mot[C_MV0X], mot[C_MV0Y], mot[C_MV1X],
                mot[C_MV1Y], r0, r1, 0, wp, wpd, planes[1], xc, yc)
@@ -158,21 +169,21 @@ def code_inter_tb(o, rec, coefp, p, x0, y0, log2, c_idx, qp, wd, ep, prm, ctx, w
     Returns (cost, distortion, bits, cbf)."""
     resid, coeff, levels, delta, work = wk[WK_RESID], wk[WK_COEFF], wk[WK_LEVELS], wk[WK_DELTA], wk[WK_WORK]
     n = 1 << log2
-    r = resid[:n, :n]
+    r = resid
     for y in range(n):
         for x in range(n):
             r[y, x] = o[y0 + y, x0 + x] - p[y, x]
     dist0 = float(sse(o, x0, y0, p, 0, 0, n, n))
-    c = coeff[:n, :n]
-    lv = levels[:n, :n]
+    c = coeff
+    lv = levels
     forward_transform(r, log2, 0, c, wk[WK_TRANSFORM])
     lam = ep[E_LAMBDA] / wd
     if ep[E_RDOQ] != 0:
         nnz = rdoq(c, lv, log2, c_idx, qp, 0, 0, ctx, lam, prm[P_SIGN_HIDING], wk[WK_RDOQ_F], wk[WK_RDOQ_I])
     else:
-        nnz = quantize_with_deltas(c, log2, qp, 0, lv, delta[:n, :n])
+        nnz = quantize_with_deltas(c, log2, qp, 0, lv, delta)
         if nnz > 0 and prm[P_SIGN_HIDING]:
-            sign_data_hiding(lv, c, delta[:n, :n], log2, 0)
+            sign_data_hiding(lv, c, delta, log2, 0)
     if nnz > 0:
         add_residual(lv, log2, c_idx, qp, 0, 0, p, rec, x0, y0, work)
         dist = float(sse(o, x0, y0, rec, x0, y0, n, n))
@@ -419,10 +430,11 @@ def merge_estimation(org, planes, meta, inter, x_cb, y_cb, n_cbs, xp, yp, wp, hp
                           part_mode, mcand)
     best = COST_MAX
     best_k = 0
+    had = np.empty((8, 8), np.int32)
     for k in range(num):
         motion_compensate(planes, inter, xp, yp, wp, hp, mcand[k])
         if ip[IP_HADAMARD]:
-            d = satd(org[0], xp, yp, planes[0], xp, yp, wp, hp)
+            d = satd_in(org[0], xp, yp, planes[0], xp, yp, wp, hp, had)
         else:
             d = 0
             for y in range(hp):

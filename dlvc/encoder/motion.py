@@ -134,7 +134,7 @@ import numpy as np
 from ..jit import njit
 
 from dlvc.core.interp import interpolate_plane_pixels
-from dlvc.encoder.cost import SAD_NO_BOUND, sad, sad_bounded, satd
+from dlvc.encoder.cost import SAD_NO_BOUND, sad, sad_bounded, satd_in
 
 PAD = 80                      # default padding of the fractional planes (HM's luma margin)
 MAX_REFS = 16
@@ -301,13 +301,14 @@ def _round_int_mv(v):
 
 
 @njit(cache=True, nogil=True)
-def _block_dist(org, ox, oy, fp, pad, x, y, w, h, mv_x, mv_y, use_had):
-    """SATD (or SAD) of the original against the uni-prediction at a quarter-sample MV."""
+def _block_dist(org, ox, oy, fp, pad, x, y, w, h, mv_x, mv_y, use_had, d):
+    """SATD (or SAD) of the original against the uni-prediction at a quarter-sample MV; ``d``
+    SATD's scratch (cost.satd_in)."""
     p = fp[((mv_y & 3) << 2) | (mv_x & 3)]
     rx = x + (mv_x >> 2) + pad
     ry = y + (mv_y >> 2) + pad
     if use_had:
-        return np.int64(satd(org, ox, oy, p, rx, ry, w, h))
+        return np.int64(satd_in(org, ox, oy, p, rx, ry, w, h, d))
     return sad(org, ox, oy, p, rx, ry, w, h)
 
 
@@ -694,10 +695,11 @@ def refine_fractional(org, ox, oy, x, y, w, h, fp, pad, mv_x, mv_y, mvp_x, mvp_y
     bx = mv_x
     by = mv_y
     best = COST_MAX
+    d = np.empty((8, 8), np.int32)
     for k in range(9):                               # half-sample positions
         cx = mv_x + 2 * _REFINE_H[k, 0]
         cy = mv_y + 2 * _REFINE_H[k, 1]
-        c = _block_dist(org, ox, oy, fp, pad, x, y, w, h, cx, cy, use_had)
+        c = _block_dist(org, ox, oy, fp, pad, x, y, w, h, cx, cy, use_had, d)
         c += bits_cost(lam, mv_bits(cx - mvp_x, cy - mvp_y))
         if c < best:
             best = c
@@ -705,11 +707,10 @@ def refine_fractional(org, ox, oy, x, y, w, h, fp, pad, mv_x, mv_y, mvp_x, mvp_y
             by = cy
     hx = bx
     hy = by
-    best = COST_MAX
-    for k in range(9):                               # quarter-sample positions
+    for k in range(1, 9):       # quarter-sample positions; the centre (k = 0) is the half one's best
         cx = hx + _REFINE_Q[k, 0]
         cy = hy + _REFINE_Q[k, 1]
-        c = _block_dist(org, ox, oy, fp, pad, x, y, w, h, cx, cy, use_had)
+        c = _block_dist(org, ox, oy, fp, pad, x, y, w, h, cx, cy, use_had, d)
         c += bits_cost(lam, mv_bits(cx - mvp_x, cy - mvp_y))
         if c < best:
             best = c

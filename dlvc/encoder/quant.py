@@ -252,9 +252,13 @@ def rdoq_cbf(coeff, levels, log2_size, c_idx, qp, is_intra, scan_idx_, ctx, lam,
     err_scale = 32768.0 * 2.0 ** (-2.0 * transform_shift) / (float(qs) * float(qs))
     half = np.int64(1) << (q_bits - 1)
 
+    a_max = 0
     for y in range(n):
         for x in range(n):
             levels[y, x] = 0
+            a_max = max(a_max, abs(coeff[y, x]))
+    if (np.int64(a_max) * qs + half) >> q_bits == 0:
+        return 0          # every maxAbs is 0: the search below would find no last position
     # per-coefficient state: each entry is written before it is read (the zeros of HM's
     # memsets are written where they are needed: cost_sig after the last position,
     # sig_rate_delta at it, cg_sig_cost per sub-block); only the coded_sub_block_flags are

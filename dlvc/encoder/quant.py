@@ -259,25 +259,33 @@ def rdoq_cbf(coeff, levels, log2_size, c_idx, qp, is_intra, scan_idx_, ctx, lam,
             a_max = max(a_max, abs(coeff[y, x]))
     if (np.int64(a_max) * qs + half) >> q_bits == 0:
         return 0          # every maxAbs is 0: the search below would find no last position
-    # per-coefficient state: each entry is written before it is read (the zeros of HM's
-    # memsets are written where they are needed: cost_sig after the last position,
-    # sig_rate_delta at it, cg_sig_cost per sub-block); only the coded_sub_block_flags are
+    # the coefficients after the last one that quantises to nonzero (in reverse scan order)
+    # only add their uncoded distortion, to both sums: found first, in a lean loop
+    scan = TB_SCAN[tb, scan_idx_]
+    block_uncoded = 0.0
+    last_scan_pos = -1
+    for sp in range(n_coef - 1, -1, -1):
+        lvl_d = np.int64(abs(coeff[scan[sp, 1], scan[sp, 0]])) * qs
+        if (lvl_d + half) >> q_bits != 0:
+            last_scan_pos = sp
+            break
+        err = float(lvl_d)
+        block_uncoded += err * err * err_scale
+    base_cost = block_uncoded
+    # per-coefficient state from the last position on: each entry is written before it is
+    # read (the zeros of HM's memsets are written where they are needed: sig_rate_delta at
+    # the last position, cg_sig_cost per sub-block); only the coded_sub_block_flags are
     # cleared up front (a bit mask, residual.csbf_bit)
     cost_coeff, cost_coeff0, cost_sig, cg_sig_cost = fbuf[0], fbuf[1], fbuf[2], fbuf[3]
     rate_inc_up, rate_inc_down, sig_rate_delta, delta_u, abs_lv = ibuf[0], ibuf[1], ibuf[2], ibuf[3], ibuf[4]
     csbf = np.int64(0)
-
-    block_uncoded = 0.0
-    base_cost = 0.0
+    cg_last = last_scan_pos >> 4
+    ctx_set = greater1_ctx_set(cg_last, c_idx, False)
     c1_idx = 0
     c2_idx = 0
-    ctx_set = 0
     c1 = 1
     rice = 0
-    last_scan_pos = -1
-    cg_last = -1
-    n_cg = n_coef >> 4
-    for cg in range(n_cg - 1, -1, -1):
+    for cg in range(cg_last, -1, -1):
         x_s = SCAN_ORDER[log2_sb, scan_idx_, cg, 0]
         y_s = SCAN_ORDER[log2_sb, scan_idx_, cg, 1]
         st_sig_cost = 0.0
@@ -287,62 +295,53 @@ def rdoq_cbf(coeff, levels, log2_size, c_idx, qp, is_intra, scan_idx_, ctx, lam,
         st_nnz_before_pos0 = 0
         cg_sig_cost[cg] = 0.0
         pc = prev_csbf(csbf, x_s, y_s, sb_w)
-        for pin in range(15, -1, -1):
+        for pin in range((last_scan_pos & 15) if cg == cg_last else 15, -1, -1):
             sp = (cg << 4) + pin
-            xc = TB_SCAN[tb, scan_idx_, sp, 0]
-            yc = TB_SCAN[tb, scan_idx_, sp, 1]
+            xc = scan[sp, 0]
+            yc = scan[sp, 1]
             lvl_d = np.int64(abs(coeff[yc, xc])) * qs
             max_abs = (lvl_d + half) >> q_bits
             err = float(lvl_d)
             cost_coeff0[sp] = err * err * err_scale
             block_uncoded += cost_coeff0[sp]
-            abs_lv[sp] = max_abs
-            if max_abs > 0 and last_scan_pos < 0:
-                last_scan_pos = sp
-                ctx_set = greater1_ctx_set(cg, c_idx, False)
-                cg_last = cg
-            if last_scan_pos >= 0:
-                one_ci = COEFF_ABS_LEVEL_GREATER1_FLAG + greater1_ctx_inc(ctx_set, c1, c_idx)
-                abs_ci = COEFF_ABS_LEVEL_GREATER2_FLAG + greater2_ctx_inc(ctx_set, c_idx)
-                if sp == last_scan_pos:
-                    lv, cc, cs = _coded_level(ctx, lam, cost_coeff0[sp], lvl_d, max_abs, 0, one_ci, abs_ci,
-                                              rice, c1_idx, c2_idx, q_bits, err_scale, True)
-                    sig_rate_delta[sp] = 0
-                else:
-                    sig_ci = SIG_COEFF_FLAG + sig_ctx_inc(xc, yc, log2_size, c_idx, scan_idx_, pc)
-                    lv, cc, cs = _coded_level(ctx, lam, cost_coeff0[sp], lvl_d, max_abs, sig_ci, one_ci,
-                                              abs_ci, rice, c1_idx, c2_idx, q_bits, err_scale, False)
-                    sig_rate_delta[sp] = bin_cost(ctx, sig_ci, 1) - bin_cost(ctx, sig_ci, 0)
-                cost_coeff[sp] = cc
-                cost_sig[sp] = cs
-                delta_u[sp] = (lvl_d - (np.int64(lv) << q_bits)) >> (q_bits - 8)
-                if lv > 0:
-                    rate_now = _ic_rate(ctx, lv, one_ci, abs_ci, rice, c1_idx, c2_idx)
-                    rate_inc_up[sp] = _ic_rate(ctx, lv + 1, one_ci, abs_ci, rice, c1_idx, c2_idx) - rate_now
-                    rate_inc_down[sp] = _ic_rate(ctx, lv - 1, one_ci, abs_ci, rice, c1_idx, c2_idx) - rate_now
-                else:
-                    rate_inc_up[sp] = bin_cost(ctx, one_ci, 0)
-                abs_lv[sp] = lv
-                base_cost += cc
-                base_level = (2 + (1 if c2_idx < C2FLAG_NUMBER else 0)) if c1_idx < C1FLAG_NUMBER else 1
-                if lv >= base_level and lv > 3 * (1 << rice):
-                    rice = min(rice + 1, 4)
-                if lv >= 1:
-                    c1_idx += 1
-                if lv > 1:
-                    c1 = 0
-                    c2_idx += 1
-                elif c1 < 3 and c1 > 0 and lv:
-                    c1 += 1
-                if pin == 0 and sp > 0:          # context set of the next sub-block
-                    ctx_set = greater1_ctx_set(cg - 1, c_idx, c1 == 0)
-                    c1 = 1
-                    c1_idx = 0
-                    c2_idx = 0
-                    rice = 0
+            one_ci = COEFF_ABS_LEVEL_GREATER1_FLAG + greater1_ctx_inc(ctx_set, c1, c_idx)
+            abs_ci = COEFF_ABS_LEVEL_GREATER2_FLAG + greater2_ctx_inc(ctx_set, c_idx)
+            if sp == last_scan_pos:
+                lv, cc, cs = _coded_level(ctx, lam, cost_coeff0[sp], lvl_d, max_abs, 0, one_ci, abs_ci,
+                                          rice, c1_idx, c2_idx, q_bits, err_scale, True)
+                sig_rate_delta[sp] = 0
             else:
-                base_cost += cost_coeff0[sp]
-                cost_sig[sp] = 0.0
+                sig_ci = SIG_COEFF_FLAG + sig_ctx_inc(xc, yc, log2_size, c_idx, scan_idx_, pc)
+                lv, cc, cs = _coded_level(ctx, lam, cost_coeff0[sp], lvl_d, max_abs, sig_ci, one_ci,
+                                          abs_ci, rice, c1_idx, c2_idx, q_bits, err_scale, False)
+                sig_rate_delta[sp] = bin_cost(ctx, sig_ci, 1) - bin_cost(ctx, sig_ci, 0)
+            cost_coeff[sp] = cc
+            cost_sig[sp] = cs
+            delta_u[sp] = (lvl_d - (np.int64(lv) << q_bits)) >> (q_bits - 8)
+            if lv > 0:
+                rate_now = _ic_rate(ctx, lv, one_ci, abs_ci, rice, c1_idx, c2_idx)
+                rate_inc_up[sp] = _ic_rate(ctx, lv + 1, one_ci, abs_ci, rice, c1_idx, c2_idx) - rate_now
+                rate_inc_down[sp] = _ic_rate(ctx, lv - 1, one_ci, abs_ci, rice, c1_idx, c2_idx) - rate_now
+            else:
+                rate_inc_up[sp] = bin_cost(ctx, one_ci, 0)
+            abs_lv[sp] = lv
+            base_cost += cc
+            base_level = (2 + (1 if c2_idx < C2FLAG_NUMBER else 0)) if c1_idx < C1FLAG_NUMBER else 1
+            if lv >= base_level and lv > 3 * (1 << rice):
+                rice = min(rice + 1, 4)
+            if lv >= 1:
+                c1_idx += 1
+            if lv > 1:
+                c1 = 0
+                c2_idx += 1
+            elif c1 < 3 and c1 > 0 and lv:
+                c1 += 1
+            if pin == 0 and sp > 0:          # context set of the next sub-block
+                ctx_set = greater1_ctx_set(cg - 1, c_idx, c1 == 0)
+                c1 = 1
+                c1_idx = 0
+                c2_idx = 0
+                rice = 0
             st_sig_cost += cost_sig[sp]
             if pin == 0:
                 st_sig_cost0 = cost_sig[sp]
@@ -352,39 +351,35 @@ def rdoq_cbf(coeff, levels, log2_size, c_idx, qp, is_intra, scan_idx_, ctx, lam,
                 st_uncoded_dist += cost_coeff0[sp]
                 if pin != 0:
                     st_nnz_before_pos0 += 1
-        if cg_last >= 0:
-            if cg > 0:
-                csbf_ci = CODED_SUB_BLOCK_FLAG + csbf_ctx_inc(csbf, x_s, y_s, sb_w, c_idx)
-                if csbf_bit(csbf, x_s, y_s) == 0:
-                    c0 = lam * bin_cost(ctx, csbf_ci, 0)
-                    base_cost += c0 - st_sig_cost
+        if cg > 0:
+            csbf_ci = CODED_SUB_BLOCK_FLAG + csbf_ctx_inc(csbf, x_s, y_s, sb_w, c_idx)
+            if csbf_bit(csbf, x_s, y_s) == 0:
+                c0 = lam * bin_cost(ctx, csbf_ci, 0)
+                base_cost += c0 - st_sig_cost
+                cg_sig_cost[cg] = c0
+            elif cg < cg_last:
+                if st_nnz_before_pos0 == 0:
+                    base_cost -= st_sig_cost0
+                    st_sig_cost -= st_sig_cost0
+                cost_zero_cg = base_cost
+                c1cost = lam * bin_cost(ctx, csbf_ci, 1)
+                c0 = lam * bin_cost(ctx, csbf_ci, 0)
+                base_cost += c1cost
+                cost_zero_cg += c0
+                cg_sig_cost[cg] = c1cost
+                cost_zero_cg += st_uncoded_dist - st_coded_level_and_dist - st_sig_cost
+                if cost_zero_cg < base_cost:
+                    csbf = with_csbf(csbf, x_s, y_s, 0)
+                    base_cost = cost_zero_cg
                     cg_sig_cost[cg] = c0
-                elif cg < cg_last:
-                    if st_nnz_before_pos0 == 0:
-                        base_cost -= st_sig_cost0
-                        st_sig_cost -= st_sig_cost0
-                    cost_zero_cg = base_cost
-                    c1cost = lam * bin_cost(ctx, csbf_ci, 1)
-                    c0 = lam * bin_cost(ctx, csbf_ci, 0)
-                    base_cost += c1cost
-                    cost_zero_cg += c0
-                    cg_sig_cost[cg] = c1cost
-                    cost_zero_cg += st_uncoded_dist - st_coded_level_and_dist - st_sig_cost
-                    if cost_zero_cg < base_cost:
-                        csbf = with_csbf(csbf, x_s, y_s, 0)
-                        base_cost = cost_zero_cg
-                        cg_sig_cost[cg] = c0
-                        for pin in range(16):
-                            sp = (cg << 4) + pin
-                            if abs_lv[sp] != 0:
-                                abs_lv[sp] = 0
-                                cost_coeff[sp] = cost_coeff0[sp]
-                                cost_sig[sp] = 0.0
-            else:
-                csbf = with_csbf(csbf, x_s, y_s, 1)
-
-    if last_scan_pos < 0:
-        return 0
+                    for pin in range(16):
+                        sp = (cg << 4) + pin
+                        if abs_lv[sp] != 0:
+                            abs_lv[sp] = 0
+                            cost_coeff[sp] = cost_coeff0[sp]
+                            cost_sig[sp] = 0.0
+        else:
+            csbf = with_csbf(csbf, x_s, y_s, 1)
 
     # ===== last position =====
     if cbf_ci >= 0:
@@ -404,8 +399,8 @@ def rdoq_cbf(coeff, levels, log2_size, c_idx, qp, is_intra, scan_idx_, ctx, lam,
                 if sp > last_scan_pos:
                     continue
                 if abs_lv[sp] != 0:
-                    xc = TB_SCAN[tb, scan_idx_, sp, 0]
-                    yc = TB_SCAN[tb, scan_idx_, sp, 1]
+                    xc = scan[sp, 0]
+                    yc = scan[sp, 1]
                     if scan_idx_ == 2:
                         cl = lam * last_pos_rate(ctx, yc, xc, log2_size, c_idx)
                     else:
@@ -431,8 +426,8 @@ def rdoq_cbf(coeff, levels, log2_size, c_idx, qp, is_intra, scan_idx_, ctx, lam,
         if a != 0:
             if a > COEFF_MAX:
                 a = COEFF_MAX
-            xc = TB_SCAN[tb, scan_idx_, sp, 0]
-            yc = TB_SCAN[tb, scan_idx_, sp, 1]
+            xc = scan[sp, 0]
+            yc = scan[sp, 1]
             abs_sum += a
             nnz += 1
             levels[yc, xc] = -a if coeff[yc, xc] < 0 else a
@@ -448,23 +443,23 @@ def rdoq_cbf(coeff, levels, log2_size, c_idx, qp, is_intra, scan_idx_, ctx, lam,
             last_nz = -1
             for k in range(15, -1, -1):
                 p = sub_pos + k
-                if levels[TB_SCAN[tb, scan_idx_, p, 1], TB_SCAN[tb, scan_idx_, p, 0]] != 0:
+                if levels[scan[p, 1], scan[p, 0]] != 0:
                     last_nz = k
                     break
             for k in range(16):
                 p = sub_pos + k
-                if levels[TB_SCAN[tb, scan_idx_, p, 1], TB_SCAN[tb, scan_idx_, p, 0]] != 0:
+                if levels[scan[p, 1], scan[p, 0]] != 0:
                     first_nz = k
                     break
             s = 0
             for k in range(first_nz, last_nz + 1):
                 p = sub_pos + k
-                s += abs(levels[TB_SCAN[tb, scan_idx_, p, 1], TB_SCAN[tb, scan_idx_, p, 0]])
+                s += abs(levels[scan[p, 1], scan[p, 0]])
             if last_nz >= 0 and last_cg == -1:
                 last_cg = 1
             if last_nz - first_nz >= SBH_THRESHOLD:
                 pf = sub_pos + first_nz
-                signbit = 0 if levels[TB_SCAN[tb, scan_idx_, pf, 1], TB_SCAN[tb, scan_idx_, pf, 0]] > 0 else 1
+                signbit = 0 if levels[scan[pf, 1], scan[pf, 0]] > 0 else 1
                 if signbit != (s & 1):
                     min_cost = INT64_MAX
                     min_p = -1
@@ -473,8 +468,8 @@ def rdoq_cbf(coeff, levels, log2_size, c_idx, qp, is_intra, scan_idx_, ctx, lam,
                     start = last_nz if last_cg == 1 else 15
                     for k in range(start, -1, -1):
                         p = sub_pos + k
-                        y = TB_SCAN[tb, scan_idx_, p, 1]
-                        x = TB_SCAN[tb, scan_idx_, p, 0]
+                        y = scan[p, 1]
+                        x = scan[p, 0]
                         lv = np.int64(levels[y, x])
                         if lv != 0:
                             cost_up = rd_factor * (-delta_u[p]) + rate_inc_up[p]
@@ -504,8 +499,8 @@ def rdoq_cbf(coeff, levels, log2_size, c_idx, qp, is_intra, scan_idx_, ctx, lam,
                             final_change = cur_change
                             min_p = p
                     if min_p >= 0:
-                        y = TB_SCAN[tb, scan_idx_, min_p, 1]
-                        x = TB_SCAN[tb, scan_idx_, min_p, 0]
+                        y = scan[min_p, 1]
+                        x = scan[min_p, 0]
                         lv = levels[y, x]
                         if lv == COEFF_MAX or lv == COEFF_MIN:
                             final_change = -1

@@ -29,6 +29,9 @@ interpolate_plane(ref, x_frac, y_frac, c_idx, pad) -> int32[H + 2 pad, W + 2 pad
     sample at (x + x_frac/4, y + y_frac/4) (luma) - for motion search.
 interpolate_plane_pixels(ref, x_frac, y_frac, c_idx, pad) -> int16[...]
     same but already rounded to samples as uni-prediction would ((v + 32) >> 6, clipped).
+plane_source(ref, c_idx, pad), interpolate_source(src, x_frac, y_frac, c_idx, out),
+uni_pixels(v, out)
+    the steps of the two above, for callers making several phases of one plane.
 weighted_default(pred0, pred1, bi, w, h, out, x0, y0)
     8.5.3.3.4.2: out[y0 + y, x0 + x] = Clip((pred0 + 32) >> 6) or Clip((pred0 + pred1 + 64) >> 7).
 weighted_explicit_uni(pred, wgt, ofs, log2_denom, w, h, out, x0, y0)
@@ -196,14 +199,48 @@ def predict_block(ref, x0, y0, w, h, mv_x, mv_y, c_idx, out):
 
 
 @njit(cache=True, nogil=True)
+def plane_source(ref, c_idx, pad):
+    """``ref`` edge-extended (8-228/8-229) by ``pad`` samples plus the filter's taps: what
+    :func:`interpolate_source` filters, the same for every phase of a plane."""
+    H, W = ref.shape
+    half = 3 if c_idx == 0 else 1            # taps before the integer sample
+    nt = 8 if c_idx == 0 else 4
+    return _edge_patch(ref, -pad - half, -pad - half, W + 2 * pad + nt - 1, H + 2 * pad + nt - 1)
+
+
+@njit(cache=True, nogil=True)
+def interpolate_source(src, x_frac, y_frac, c_idx, out):
+    """The whole plane at one fractional phase from ``src = plane_source(ref, c_idx, pad)``
+    into ``out`` (int32 [H + 2 pad, W + 2 pad]): see :func:`interpolate_plane`."""
+    h, w = out.shape
+    if c_idx == 0:
+        _luma_kernel(src, 0, 0, x_frac, y_frac, w, h, out)
+    else:
+        _chroma_kernel(src, 0, 0, x_frac, y_frac, w, h, out)
+
+
+@njit(cache=True, nogil=True)
 def interpolate_plane(ref, x_frac, y_frac, c_idx, pad):
     """The whole plane at one fractional phase: out[y + pad, x + pad] =
     predSample at integer (x, y) (x, y may be negative / beyond the plane by up to pad)
     plus (x_frac, y_frac) (quarter luma / eighth chroma).  int32[H + 2 pad, W + 2 pad]."""
     H, W = ref.shape
     out = np.empty((H + 2 * pad, W + 2 * pad), np.int32)
-    interp_at(ref, -pad, -pad, x_frac, y_frac, W + 2 * pad, H + 2 * pad, c_idx, out)
+    interpolate_source(plane_source(ref, c_idx, pad), x_frac, y_frac, c_idx, out)
     return out
+
+
+@njit(cache=True, nogil=True)
+def uni_pixels(v, out):
+    """predSamples ``v`` rounded to samples as default uni-prediction does (8-252 with
+    weights off: Clip3(0, 255, (v + 32) >> 6)) into ``out`` (same shape)."""
+    H, W = v.shape
+    sh = 14 - BIT_DEPTH
+    off = 1 << (sh - 1)
+    for y in range(H):
+        for x in range(W):
+            t = (v[y, x] + off) >> sh
+            out[y, x] = 0 if t < 0 else (_MAX_VAL if t > _MAX_VAL else t)
 
 
 @njit(cache=True, nogil=True)
@@ -211,14 +248,8 @@ def interpolate_plane_pixels(ref, x_frac, y_frac, c_idx, pad):
     """interpolate_plane rounded to samples like default uni-prediction
     (Clip3(0, 255, (v + 32) >> 6)), as int16 - what a uni-predicted block would look like."""
     v = interpolate_plane(ref, x_frac, y_frac, c_idx, pad)
-    H, W = v.shape
-    out = np.empty((H, W), np.int16)
-    sh = 14 - BIT_DEPTH
-    off = 1 << (sh - 1)
-    for y in range(H):
-        for x in range(W):
-            t = (v[y, x] + off) >> sh
-            out[y, x] = 0 if t < 0 else (_MAX_VAL if t > _MAX_VAL else t)
+    out = np.empty(v.shape, np.int16)
+    uni_pixels(v, out)
     return out
 
 

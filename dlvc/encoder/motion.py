@@ -133,7 +133,7 @@ import math
 import numpy as np
 from ..jit import njit
 
-from dlvc.core.interp import interpolate_plane_pixels
+from dlvc.core.interp import interpolate_source, plane_source, uni_pixels
 from dlvc.encoder.cost import SAD_NO_BOUND, sad, sad_bounded, satd_in
 
 PAD = 80                      # default padding of the fractional planes (HM's luma margin)
@@ -258,8 +258,11 @@ def make_fractional_planes(ref, pad, out, first, stop):
     """Planes first..stop - 1 of the 16 uni-prediction planes of one luma reference plane into
     out: int16[16, H + 2 pad, W + 2 pad], index (yFrac << 2) | xFrac (see the module
     docstring).  Threads may fill disjoint ranges of one out."""
+    src = plane_source(ref, 0, pad)                  # the edge extension, once
+    v = np.empty(out.shape[1:], np.int32)
     for k in range(first, stop):
-        out[k] = interpolate_plane_pixels(ref, k & 3, k >> 2, 0, pad)
+        interpolate_source(src, k & 3, k >> 2, 0, v)
+        uni_pixels(v, out[k])
 
 
 @njit(cache=True, nogil=True, _nrt=False)

@@ -305,10 +305,10 @@ def predict_pu(ref0, ref1, x0, y0, w, h, c_idx, mv0x, mv0y, mv1x, mv1y, ref_idx0
                explicit_wp, wp, wp_log2_denom, out, ox, oy):
     """8.5.3.3.1: the prediction samples of one component of one PU into
     out[oy:oy + h, ox:ox + w].  (x0, y0, w, h) in component samples, MVs = luma MVs."""
-    p0 = np.empty((h, w), np.int32)
-    p1 = np.empty((h, w), np.int32)
     pf0 = ref_idx0 >= 0
     pf1 = ref_idx1 >= 0
+    p0 = np.empty((h, w), np.int32)
+    p1 = np.empty((h, w), np.int32) if (pf0 and pf1) else p0      # one list: one buffer
     if pf0:
         predict_block(ref0, x0, y0, w, h, mv0x, mv0y, c_idx, p0)
     if pf1:

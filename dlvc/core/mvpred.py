@@ -180,7 +180,7 @@ def chroma_mv(mv):
     return mv
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, _nrt=False)
 def _pb_available(meta, sp, x_cb, y_cb, n_cbs, x_pb, y_pb, n_pbw, n_pbh, part_idx, x_nb, y_nb):
     """6.4.2 prediction block availability (with 6.4.1 z-scan availability)."""
     if x_cb <= x_nb < x_cb + n_cbs and y_cb <= y_nb < y_cb + n_cbs:     # sameCb
@@ -200,7 +200,7 @@ def _pb_available(meta, sp, x_cb, y_cb, n_cbs, x_pb, y_pb, n_pbw, n_pbh, part_id
     return True
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, _nrt=False)
 def _same_motion(meta, xa, ya, xb, yb):
     """'the prediction units covering (xa, ya) and (xb, yb) have the same motion vectors
     and the same reference indices' (used lists only)."""
@@ -455,7 +455,7 @@ def merge_cand_list(meta, col_meta, sp, x_cb, y_cb, n_cbs, x_pb, y_pb, n_pbw, n_
 # ---------------------------------------------------------------------------------------------
 # 8.5.3.2.6 / 8.5.3.2.7 AMVP
 # ---------------------------------------------------------------------------------------------
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, _nrt=False)
 def _amvp_nb_noscale(meta, sp, x, y, X, target_poc, res):
     """First search of 8.5.3.2.7: a neighbour list whose reference picture is
     RefPicListX[refIdxLX] itself (LX first, then LY)."""
@@ -475,7 +475,7 @@ def _amvp_nb_noscale(meta, sp, x, y, X, target_poc, res):
     return False
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, _nrt=False)
 def _amvp_nb_scale(meta, sp, x, y, X, ref_idx, res):
     """Second search of 8.5.3.2.7: a neighbour list whose reference has the same
     long-term status as RefPicListX[refIdxLX]; its MV scaled when both are short-term."""

@@ -303,7 +303,7 @@ def _round_int_mv(v):
     return (v + 2) >> 2
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, _nrt=False)
 def _block_dist(org, ox, oy, fp, pad, x, y, w, h, mv_x, mv_y, use_had, d):
     """SATD (or SAD) of the original against the uni-prediction at a quarter-sample MV; ``d``
     SATD's scratch (cost.satd_in)."""

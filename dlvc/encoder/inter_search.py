@@ -167,15 +167,12 @@ def code_inter_tb(o, rec, coefp, p, x0, y0, log2, c_idx, qp, wd, ep, prm, ctx, w
     """Transform, quantise (RDOQ, inter rounding) and reconstruct one inter TB on its
     prediction p (int32 [n, n]); keeps the levels only when they lower the RD cost.
     Returns (cost, distortion, bits, cbf)."""
-    resid, coeff, levels, delta, work = wk[WK_RESID], wk[WK_COEFF], wk[WK_LEVELS], wk[WK_DELTA], wk[WK_WORK]
+    r, c, lv, delta, work = wk[WK_RESID], wk[WK_COEFF], wk[WK_LEVELS], wk[WK_DELTA], wk[WK_WORK]
     n = 1 << log2
-    r = resid
     for y in range(n):
         for x in range(n):
             r[y, x] = o[y0 + y, x0 + x] - p[y, x]
     dist0 = float(sse(o, x0, y0, p, 0, 0, n, n))
-    c = coeff
-    lv = levels
     forward_transform(r, log2, 0, c, wk[WK_TRANSFORM])
     lam = ep[E_LAMBDA] / wd
     if ep[E_RDOQ] != 0:

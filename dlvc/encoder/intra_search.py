@@ -90,30 +90,25 @@ def code_intra_tb(org, planes, coef, prm, ep, ctx, w, buf, x0, y0, log2, c_idx, 
 
     Returns (cost, distortion, bits, cbf, transform_skip_flag) with the chosen levels
     in coef and the reconstruction in planes."""
-    pred, resid, coeff, levels = wk[WK_PRED], wk[WK_RESID], wk[WK_COEFF], wk[WK_LEVELS]
-    delta, best_levels, work = wk[WK_DELTA], wk[WK_BEST_LEVELS], wk[WK_WORK]
+    p, r, c, lv = wk[WK_PRED], wk[WK_RESID], wk[WK_COEFF], wk[WK_LEVELS]
+    delta, bl, work = wk[WK_DELTA], wk[WK_BEST_LEVELS], wk[WK_WORK]
     n = 1 << log2
     sub = 0 if c_idx == 0 else 1
     rec = planes[c_idx]
     o = org[c_idx]
-    p = pred
     predict_intra_in(wk[WK_INTRA], rec, x0, y0, log2, c_idx, mode, prm[P_PIC_W] >> sub, prm[P_PIC_H] >> sub,
                      prm[P_CTB_LOG2], prm[P_STRONG_INTRA], p)
     qp = component_qp(prm, prm[P_SLICE_QP], c_idx)
     wd = 1.0 if c_idx == 0 else ep[E_W_CB + c_idx - 1]
     lam = ep[E_LAMBDA] / wd
     sidx = scan_idx(log2, c_idx, 1, mode)
-    r = resid
     for y in range(n):
         for x in range(n):
             r[y, x] = o[y0 + y, x0 + x] - p[y, x]
     dist0 = sse(o, x0, y0, p, 0, 0, n, n)
     best = (dist0 * wd, dist0, 0.0, 0, 0)
-    bl = best_levels
     n_ts = 2 if (try_ts and log2 == 2 and prm[P_TS_ENABLED]) else 1
     for ts in range(n_ts):
-        c = coeff
-        lv = levels
         if ts:
             transform_skip_forward(r, log2, c)
         else:

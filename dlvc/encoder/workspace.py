@@ -1,5 +1,8 @@
 """The scratch arrays one thread's CTU decisions work in (``wk``), made once per thread, so
-that the compiled decision functions neither allocate nor count references."""
+that the compiled decision functions neither allocate nor count references.  TB coding
+passes the 32x32 blocks whole (the functions read their top-left N x N): a ``[:n, :n]`` view
+would be typed with an unknown inner stride, and the transforms' inner loops would not
+vectorise."""
 import numpy as np
 
 from ..core.cabac import NUM_CTX

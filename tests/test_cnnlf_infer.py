@@ -131,12 +131,13 @@ def test_ctu_flag_syntax_round_trip():
     rng = np.random.default_rng(7)
     flags = new_cnnlf_flags(3, 5)
     flags[:] = rng.integers(0, 2, flags.shape)
-    for on in ((1, 1), (1, 0), (0, 1)):
+    for on in ((1, 1, 1), (1, 0, 0), (0, 1, 0), (0, 0, 1), (1, 0, 1)):
+        on = np.array(on, np.int32)
         w, buf = new_writer(1000)
         ctx = init_contexts(1, 32)
         for ry in range(3):
             for rx in range(5):
-                write_cnnlf_flags(w, buf, ctx, flags, rx, ry, 5, 0, on[0], on[1])
+                write_cnnlf_flags(w, buf, ctx, flags, rx, ry, 5, 0, on)
         encode_terminate(w, buf, 1)
         n = finish(w, buf)
         d = new_reader()
@@ -146,37 +147,38 @@ def test_ctu_flag_syntax_round_trip():
         got = new_cnnlf_flags(3, 5)
         for ry in range(3):
             for rx in range(5):
-                parse_cnnlf_flags(d, data, ctx, got, rx, ry, 5, 0, on[0], on[1])
-        assert np.array_equal(got[:, :, 0], flags[:, :, 0] * on[0])
-        assert np.array_equal(got[:, :, 1], flags[:, :, 1] * on[1])
+                parse_cnnlf_flags(d, data, ctx, got, rx, ry, 5, 0, on)
+        assert np.array_equal(got, flags * on)
     planes = tuple(np.zeros(s, np.int16) for s in ((144, 176), (72, 88), (72, 88)))
     filt = tuple(np.ones_like(p) for p in planes)
     f = new_cnnlf_flags(3, 3)
     f[1, 2, 0] = 1
     f[0, 0, 1] = 1
+    f[2, 1, 2] = 1
     merge_filtered(planes, filt, f, 6)
     assert planes[0].sum() == 48 * 64 and planes[0][64:128, 128:].all()
     assert planes[1].sum() == 32 * 32 and planes[1][:32, :32].all()
+    assert planes[2].sum() == 8 * 32 and planes[2][64:72, 32:64].all()
 
 
 def test_flag_decisions_by_rate_distortion_cost():
     from dlvc.core.cabac import init_contexts
-    from dlvc.core.tool_syntax import CNNLF_LUMA_CTX
     from dlvc.tools.cnnlf.codec import decide_flags
     ctx = init_contexts(1, 32)
     lam = 100.0
-    f, on = decide_flags(np.full((3, 4), 1e6), lam, ctx, CNNLF_LUMA_CTX)
+    f, on = decide_flags(np.full((3, 4), 1e6), lam, ctx, 0)
     assert on and f.all()
-    f, on = decide_flags(np.full((3, 4), -5.0), lam, ctx, CNNLF_LUMA_CTX)
+    f, on = decide_flags(np.full((3, 4), -5.0), lam, ctx, 0)
     assert not on and not f.any()
     # a saving below lambda x (one flag's bits) is not worth a flag
-    f, on = decide_flags(np.full((3, 4), 0.2 * lam), lam, ctx, CNNLF_LUMA_CTX)
+    f, on = decide_flags(np.full((3, 4), 0.2 * lam), lam, ctx, 0)
     assert not on and not f.any()
     # one CTB saves a lot: on, but only the slice's worth is checked against all flags' bits
     g = np.zeros((3, 4))
     g[1, 2] = 50 * lam
-    f, on = decide_flags(g, lam, ctx, CNNLF_LUMA_CTX)
+    f, on = decide_flags(g, lam, ctx, 0)
     assert on and f.sum() == 1 and f[1, 2] == 1
     g[1, 2] = 3 * lam             # saves less than the 12 flags cost: slice off
-    f, on = decide_flags(g, lam, ctx, CNNLF_LUMA_CTX)
+    f, on = decide_flags(g, lam, ctx, 0)
     assert not on and not f.any()
+

@@ -83,7 +83,7 @@ class PictureEncoder:
 
     def deep_stats(self):
         """Per-picture statistics of the deep tools of the picture coded last (for the log
-        and StatsFile): {"cnnlf": {luma_on, chroma_on, ctbs, gain_y, gain_c}} or {}."""
+        and StatsFile): {"cnnlf": {on_y, on_cb, on_cr, ctbs, gain_y, gain_cb, gain_cr}} or {}."""
         if self.cnnlf is None or not self.last_stages:
             return {}
         return {"cnnlf": dict(self.last_stages[0].stats)}
@@ -93,12 +93,12 @@ class PictureEncoder:
         header extension."""
         size = 1 << self.sps.CtbLog2SizeY
         flags = new_cnnlf_flags(-(-self.ch // size), -(-self.cw // size))
-        on = (0, 0)
+        on = np.zeros(3, np.int32)
         if self.cnnlf is not None:
             st = stages[0]
-            flags, on = st.flags, st.slice_flags
-            set_cnnlf_slice_flags(sh, *on)
-        return flags, on[0], on[1]
+            flags, on = st.flags, np.asarray(st.slice_flags, np.int32)
+            set_cnnlf_slice_flags(sh, on)
+        return flags, on
 
     def parameter_set_nals(self):
         return [nal_unit(VPS_NUT, write_vps(self.vps)), nal_unit(SPS_NUT, write_sps(self.sps)),
@@ -136,10 +136,10 @@ class PictureEncoder:
             sao = new_sao_params(1, 1)
         # SAO's decision may switch a component off for the whole slice
         sh.slice_sao_luma_flag, sh.slice_sao_chroma_flag = int(lf[0, LF_SAO_LUMA]), int(lf[0, LF_SAO_CHROMA])
-        cnn_flags, cnn_luma, cnn_chroma = self.deep_syntax(stages, sh)
+        cnn_flags, cnn_on = self.deep_syntax(stages, sh)
         w, buf = new_writer(self.capacity)
         nbytes = write_slice_data(w, buf, init_contexts(init_type, qp), meta, coef, prm, sao, sh.slice_sao_luma_flag,
-                                  sh.slice_sao_chroma_flag, self.cand, cnn_flags, cnn_luma, cnn_chroma)
+                                  sh.slice_sao_chroma_flag, self.cand, cnn_flags, cnn_on)
         header = write_slice_header(sh, self.sps, self.pps, nal_unit_type)
         nals = [nal_unit(nal_unit_type, header + bytes(buf[:nbytes]))]
         if self.cfg.SEIDecodedPictureHash:
@@ -339,7 +339,7 @@ def encode_structure(cfg, reader, count, bitstream_path, recon_path, log, extra_
 
 def _deep_text(deep):
     c = deep.get("cnnlf")
-    return f" [CNNLF Y {c['luma_on']}/{c['ctbs']} C {c['chroma_on']}/{c['ctbs']}]" if c else ""
+    return f" [CNNLF Y {c['on_y']}/{c['ctbs']} Cb {c['on_cb']} Cr {c['on_cr']}]" if c else ""
 
 
 def nal_type_for(cfg, index):

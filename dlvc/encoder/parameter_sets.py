@@ -2,7 +2,7 @@
 from ..core.syntax.ptl import choose_level, main_profile_ptl
 from ..core.syntax.pps import PPS
 from ..core.syntax.sps import SPS
-from ..core.syntax.tools_ext import set_sps_tools
+from ..core.syntax.tools_ext import CNNLF_SLICE_BITS, set_sps_tools
 from ..core.syntax.vps import VPS
 from ..io import coded_size
 
@@ -70,7 +70,7 @@ def build_parameter_sets(cfg, cs=None):
     records = tool_records(cfg)
     if records:     # dlvc's normative deep tools (core/syntax/tools_ext.py); none: plain HEVC
         set_sps_tools(sps, records)
-        pps.num_extra_slice_header_bits = 2      # slice_reserved_flag: CNN filter slice flags
+        pps.num_extra_slice_header_bits = CNNLF_SLICE_BITS      # slice_reserved_flag: CNN filter slice flags
     return vps, sps, pps
 
 

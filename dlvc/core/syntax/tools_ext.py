@@ -19,21 +19,23 @@ HEVC decoders ignore sps_extension_data_flag, so the parameter sets stay decodab
 CTU syntax of a tool that is on is not HEVC, so only dlvc-dec decodes such streams.
 With every tool off nothing here is written: the stream is plain HEVC.
 
-Slice header: the PPS sets num_extra_slice_header_bits = 2 and the slice header's
-slice_reserved_flag[ 0 ], [ 1 ] are slice_cnnlf_luma_flag and slice_cnnlf_chroma_flag of
-the CNN in-loop filter (tool 1): 2 bits per slice (a slice header extension would cost 11;
-at the low rates of small pictures that is 1% of the stream).  HEVC decoders skip them.
+Slice header: the PPS sets num_extra_slice_header_bits = 3 and the slice header's
+slice_reserved_flag[ cIdx ] is slice_cnnlf_flag[ cIdx ] (Y, Cb, Cr) of the CNN in-loop
+filter (tool 1): 3 bits per slice (a slice header extension would cost 12; at the low
+rates of small pictures that is 1% of the stream).  HEVC decoders skip them.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
+
+import numpy as np
 
 from ..bitstream import BitReader, BitstreamError, BitWriter
 
 DLVC_MAGIC = 0x444C
 SPS_EXTENSION_4BITS_DLVC = 1
 HASH_BYTES = 8
-CNNLF_SLICE_BITS = 2
+CNNLF_SLICE_BITS = 3
 
 
 @dataclass
@@ -112,11 +114,14 @@ def set_sps_tools(sps, records) -> None:
     sps.sps_extension_data_flag = write_tools_extension(records)
 
 
-def set_cnnlf_slice_flags(sh, luma: int, chroma: int) -> None:
-    sh.slice_reserved_flag = [luma & 1, chroma & 1]
+def set_cnnlf_slice_flags(sh, on) -> None:
+    """slice_cnnlf_flag[ cIdx ] for Y, Cb, Cr."""
+    sh.slice_reserved_flag = [int(f) & 1 for f in on]
 
 
-def cnnlf_slice_flags(sh, pps) -> tuple[int, int]:
+def cnnlf_slice_flags(sh, pps) -> np.ndarray:
+    """slice_cnnlf_flag[ 0..2 ] as np.int32 [3]."""
     if pps.num_extra_slice_header_bits < CNNLF_SLICE_BITS:
-        raise BitstreamError("the PPS lacks the CNN loop filter's slice flags (num_extra_slice_header_bits < 2)")
-    return sh.slice_reserved_flag[0], sh.slice_reserved_flag[1]
+        raise BitstreamError(f"the PPS lacks the CNN loop filter's slice flags "
+                             f"(num_extra_slice_header_bits < {CNNLF_SLICE_BITS})")
+    return np.array(sh.slice_reserved_flag[:CNNLF_SLICE_BITS], np.int32)

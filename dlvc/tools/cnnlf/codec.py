@@ -5,8 +5,8 @@ Normative process of a picture whose slice header switches the filter on for a c
 (core/syntax/tools_ext.py, core/tool_syntax.py): at the stage the SPS extension records
 (slot A: after deblocking, before SAO; slot B: after SAO; core/loopfilter.py), the network
 of infer.py chosen by ``select[intra slice, SliceQpY]`` filters the whole picture, and every
-CTB whose cnnlf_luma_flag (cnnlf_chroma_flag) is 1 takes the filtered luma (Cb and Cr)
-samples.  The filtered picture is computed only when some flag is 1.
+CTB whose cnnlf_flag[ cIdx ] is 1 takes the filtered samples of that colour component.
+The filtered picture is computed only when some flag is 1.
 
 Tool parameters in the SPS record (one byte): 0 = slot A, 1 = slot B.
 """
@@ -18,7 +18,7 @@ import numpy as np
 
 from ...core.cabac import FRAC_BITS_SCALE, bin_cost, encode_decision, init_contexts, new_writer
 from ...core.syntax.tools_ext import HASH_BYTES, ToolRecord
-from ...core.tool_syntax import CNNLF_CHROMA_CTX, CNNLF_LUMA_CTX, cnnlf_ctx_inc, merge_filtered, new_cnnlf_flags
+from ...core.tool_syntax import CNNLF_CTX, cnnlf_ctx_inc, merge_filtered, new_cnnlf_flags
 from ...errors import DlvcError
 from .. import CNNLF
 from .infer import filter_planes, load_models
@@ -96,29 +96,29 @@ def ctb_sse(org, rec, ctb_log2, ctbs_h, ctbs_w):
     return d.reshape(ctbs_h, size, ctbs_w, size).sum(axis=(1, 3))
 
 
-def decide_flags(gain, lam, ctx, ci_base):
+def decide_flags(gain, lam, ctx, c):
     """Greedy raster-order decision of one component's CTU flags by rate-distortion cost:
     a flag is 1 when the distortion it saves exceeds lambda times the extra bits, with the
     bits estimated from the adaptive contexts (ctxInc from the left and above decisions
     already made, as the syntax codes them).  Then the slice flag: on only if the CTU flags'
-    total saving exceeds lambda times all the flags' bits.  Returns (flags [h, w] int32,
-    slice_on)."""
+    total saving exceeds lambda times all the flags' bits.  ``c``: the colour component
+    (cIdx).  Returns (flags [h, w] int32, slice_on)."""
     h, w = gain.shape
-    flags = new_cnnlf_flags(h, w)[:, :, :1].copy()     # one component, tool_syntax's layout
+    flags = new_cnnlf_flags(h, w)                      # tool_syntax's layout; component c used
     ctx = ctx.copy()
     we, bufe = new_writer(16, estimate=True)           # advances the contexts as coding will
     saved, bits = 0.0, 0.0
     scale = 1.0 / FRAC_BITS_SCALE
     for ry in range(h):
         for rx in range(w):
-            ci = ci_base + cnnlf_ctx_inc(flags, rx, ry, 0, w, 0)
+            ci = CNNLF_CTX + 3 * c + cnnlf_ctx_inc(flags, rx, ry, c, w, 0)
             b0, b1 = bin_cost(ctx, ci, 0) * scale, bin_cost(ctx, ci, 1) * scale
             f = 1 if gain[ry, rx] - lam * (b1 - b0) > 0 else 0
-            flags[ry, rx, 0] = f
+            flags[ry, rx, c] = f
             bits += b1 if f else b0
             saved += gain[ry, rx] if f else 0.0
             encode_decision(we, bufe, ctx, ci, f)
-    flags = flags[:, :, 0]
+    flags = flags[:, :, c]
     on = bool(flags.any()) and saved > lam * bits
     return (flags if on else flags * 0), on
 
@@ -133,7 +133,7 @@ class EncoderStage:
         self.flt, self.slot, self.org, self.qp, self.intra = flt, slot, org, qp, intra
         self.log2, self.lam, self.w_cb, self.w_cr, self.init_type = ctb_log2, lam, w_cb, w_cr, init_type
         self.flags = None
-        self.slice_flags = (0, 0)
+        self.slice_flags = (0, 0, 0)
         self.stats = {}
 
     def __call__(self, planes):
@@ -141,19 +141,15 @@ class EncoderStage:
         size = 1 << self.log2
         ch, cw = (h + size - 1) >> self.log2, (w + size - 1) >> self.log2
         filtered = self.flt.filter(planes, self.qp, self.intra)
-        org = self.org
-        gain_y = (ctb_sse(org[0], planes[0], self.log2, ch, cw) - ctb_sse(org[0], filtered[0], self.log2, ch, cw))
-        gain_c = np.zeros((ch, cw), np.float64)
-        for c, wt in ((1, self.w_cb), (2, self.w_cr)):
-            gain_c += wt * (ctb_sse(org[c], planes[c], self.log2 - 1, ch, cw)
-                            - ctb_sse(org[c], filtered[c], self.log2 - 1, ch, cw))
         ctx = init_contexts(self.init_type, self.qp)
-        fy, on_y = decide_flags(gain_y.astype(np.float64), self.lam, ctx, CNNLF_LUMA_CTX)
-        fc, on_c = decide_flags(gain_c, self.lam, ctx, CNNLF_CHROMA_CTX)
         self.flags = new_cnnlf_flags(ch, cw)
-        self.flags[:, :, 0] = fy
-        self.flags[:, :, 1] = fc
-        self.slice_flags = (int(on_y), int(on_c))
-        self.stats = {"luma_on": int(fy.sum()), "chroma_on": int(fc.sum()), "ctbs": ch * cw,
-                      "gain_y": float((gain_y * fy).sum()), "gain_c": float((gain_c * fc).sum())}
+        on, self.stats = [0, 0, 0], {"ctbs": ch * cw}
+        for c, (name, wt) in enumerate((("y", 1.0), ("cb", self.w_cb), ("cr", self.w_cr))):
+            log2 = self.log2 - (c > 0)
+            gain = wt * (ctb_sse(self.org[c], planes[c], log2, ch, cw)
+                         - ctb_sse(self.org[c], filtered[c], log2, ch, cw)).astype(np.float64)
+            self.flags[:, :, c], on[c] = decide_flags(gain, self.lam, ctx, c)
+            self.stats[f"on_{name}"] = int(self.flags[:, :, c].sum())
+            self.stats[f"gain_{name}"] = float((gain * self.flags[:, :, c]).sum())
+        self.slice_flags = tuple(int(f) for f in on)
         merge_filtered(planes, filtered, self.flags, self.log2)

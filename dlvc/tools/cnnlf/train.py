@@ -33,6 +33,7 @@ import numpy as np
 QPS = (22, 27, 32, 37)
 VAL_IMAGES = ("Chelsea", "Tower", "Coins")
 CROP = 256
+MAX_SIDE = 640
 _NAME = re.compile(r"^([A-Za-z]+)_(\d+)x(\d+)(?:_(\d+))?\.yuv$")
 
 
@@ -51,11 +52,11 @@ def _read_i420(path, w, h):
     return frames
 
 
-def _crop(frame, x, y, s=CROP):
+def _crop(frame, x, y, size=(CROP, CROP)):
     Y, U, V = frame
-    x, y = x & ~1, y & ~1
-    return (Y[y:y + s, x:x + s].copy(), U[y // 2:(y + s) // 2, x // 2:(x + s) // 2].copy(),
-            V[y // 2:(y + s) // 2, x // 2:(x + s) // 2].copy())
+    (w, h), x, y = size, x & ~1, y & ~1
+    return (Y[y:y + h, x:x + w].copy(), U[y // 2:(y + h) // 2, x // 2:(x + w) // 2].copy(),
+            V[y // 2:(y + h) // 2, x // 2:(x + w) // 2].copy())
 
 
 def find_data(data_dir=None):
@@ -71,39 +72,44 @@ def find_data(data_dir=None):
                     f"(make them with ../shared/training/make_training.py --out DIR)")
 
 
+def _centre(frame, cap=MAX_SIDE):
+    """The centre of a picture, each side a multiple of 8 and at most ``cap``."""
+    h, w = frame[0].shape
+    cw, ch = min(w & ~7, cap), min(h & ~7, cap)
+    return _crop(frame, (w - cw) // 2, (h - ch) // 2, (cw, ch))
+
+
 def source_clips(data_dir):
-    """{name: (kind, frames)}: kind 'ai' (one crop per frame, coded all-intra) or 'ldp'."""
+    """{name: (kind, frames)}: kind 'ai' (coded all-intra) or 'ldp' (coded low-delay P).
+
+    Training: every image but the validation ones, whole (its centre up to MAX_SIDE
+    square), one clip each; World's frames 0..15 whole; three images panned by a few
+    samples per frame (9 frames of CROP x CROP).  Validation: centre crops of VAL_IMAGES
+    and World's frames 20..28 (CROP x CROP)."""
     images, clips = {}, {}
     for f in sorted(os.listdir(data_dir)):
         m = _NAME.match(f)
         if not m:
             continue
         name, w, h, fps = m.group(1), int(m.group(2)), int(m.group(3)), m.group(4)
-        w2, h2 = w & ~1, h & ~1
         frames = _read_i420(os.path.join(data_dir, f), w, h)
-        if w2 != w or h2 != h:
-            pass
         if fps:
             clips[name] = frames
         else:
             images[name] = frames[0]
     out = {}
-    train_crops, val_crops = [], []
+    val_crops = []
     for name, fr in images.items():
         h, w = fr[0].shape
-        s = min(CROP, h & ~7, w & ~7)
-        if s < CROP:
-            continue
-        pos = [((w - s) // 2, (h - s) // 2)]
-        if w >= 2 * s and h >= 2 * s:
-            pos.append((w // 4 - s // 2, h // 4 - s // 2))
-        crops = [_crop(fr, x, y, s) for x, y in pos]
-        (val_crops if name in VAL_IMAGES else train_crops).extend(crops)
-    out["ai_train"] = ("ai", train_crops)
+        if name in VAL_IMAGES:
+            if min(h, w) >= CROP:
+                val_crops.append(_crop(fr, (w - CROP) // 2, (h - CROP) // 2))
+        elif min(h, w) >= 64:
+            out[f"ai_{name.lower()}"] = ("ai", [_centre(fr)])
     out["ai_val"] = ("ai", val_crops)
     if "World" in clips:
         wf = clips["World"]
-        out["ldp_world"] = ("ldp", [_crop(f, 112, 8) for f in wf[:9]])
+        out["ldp_world16"] = ("ldp", [_centre(f) for f in wf[:16]])
         out["ldp_world_val"] = ("ldp", [_crop(f, 112, 8) for f in wf[20:29]])
     for name, (dx, dy) in (("Ruins", (3, 1)), ("Zidane", (-2, 1)), ("Face", (1, -2))):
         if name in images:
@@ -219,21 +225,24 @@ def _to_target(org, rec):
 
 
 class Patches:
-    """Random size x size (luma) patches from the training pictures; both stages as inputs."""
+    """Random size x size (luma) patches from the training pictures (a picture drawn with
+    probability proportional to its area); both stages as inputs."""
 
     def __init__(self, pics, rng, size=96):
         self.rng, self.half = rng, size // 2
-        self.x, self.t, self.qp = [], [], []
+        self.x, self.t, self.qp, self.area = [], [], [], []
         for p in pics:
             for slot in ("A", "B"):
                 self.x.append(_to_input(p[slot], p["qp"]))
                 self.t.append(_to_target(p["org"], p[slot]))
                 self.qp.append(p["qp"])
-        self.qp = np.array(self.qp)
+                self.area.append(p["org"][0].size)
+        self.qp, self.area = np.array(self.qp), np.array(self.area, np.float64)
 
     def batch(self, n, idx=None):
         import torch
-        idx = self.rng.choice(idx if idx is not None else len(self.x), n)
+        idx = np.arange(len(self.x)) if idx is None else idx
+        idx = self.rng.choice(idx, n, p=self.area[idx] / self.area[idx].sum())
         xs, ts = [], []
         s = self.half
         for i in idx:
@@ -386,7 +395,7 @@ def train(out, minutes=30.0, data_dir=None, work=None, seed=0, channels=24, laye
                     "patch": 96, "batch": batch, "lr": lr},
         "bands": {"qp_upper_bounds": edges, "select_intra_and_inter": "same model per band"},
         "steps": steps_done,
-        "data": {"dir": data_dir, "qps": list(QPS), "crop": CROP, "validation_images": list(VAL_IMAGES),
+        "data": {"dir": data_dir, "qps": list(QPS), "crop": CROP, "max_side": MAX_SIDE, "validation_images": list(VAL_IMAGES),
                  "clips": {n: {"kind": "all-intra" if n.startswith("ai") else "low-delay P (cfg/lowdelay.cfg)",
                                "pictures": sum(len(d[q]) for q in QPS)} for n, d in data.items()},
                  "stages": "both slot A (deblocked) and slot B (after SAO) pictures as inputs",

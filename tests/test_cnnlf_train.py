@@ -1,0 +1,89 @@
+"""CNN in-loop filter training (dlvc-train cnnlf): the training clips drawn from the
+training pictures, training steps reducing the loss, QAT and quantisation agreeing with the
+integer model."""
+import numpy as np
+import pytest
+
+torch = pytest.importorskip("torch")
+
+from dlvc.tools.cnnlf import train as T  # noqa: E402
+from dlvc.tools.cnnlf.infer import infer_residual, infer_residual_reference, make_input  # noqa: E402
+from dlvc.tools.cnnlf.model import FloatNet, quantise  # noqa: E402
+
+
+def write_i420(path, w, h, frames, rng):
+    with open(path, "wb") as f:
+        for _ in range(frames):
+            f.write(rng.integers(0, 256, w * h * 3 // 2, dtype=np.uint8).tobytes())
+
+
+def test_source_clips_use_whole_images_and_hold_out_validation(tmp_path):
+    rng = np.random.default_rng(1)
+    write_i420(tmp_path / "Big_900x700.yuv", 900, 700, 1, rng)
+    write_i420(tmp_path / "Small_130x98.yuv", 130, 98, 1, rng)
+    write_i420(tmp_path / "Chelsea_450x300.yuv", 450, 300, 1, rng)
+    write_i420(tmp_path / "Ruins_600x500.yuv", 600, 500, 1, rng)
+    write_i420(tmp_path / "World_480x270_30.yuv", 480, 270, 30, rng)
+    clips = T.source_clips(str(tmp_path))
+    # every training image whole, sides cut to multiples of 8 and at most MAX_SIDE
+    assert clips["ai_big"][1][0][0].shape == (T.MAX_SIDE, T.MAX_SIDE)
+    y, cb, cr = clips["ai_small"][1][0]
+    assert y.shape == (96, 128) and cb.shape == cr.shape == (48, 64)
+    big = np.fromfile(tmp_path / "Big_900x700.yuv", np.uint8)[:900 * 700].reshape(700, 900)
+    x0, y0 = (900 - 640) // 2, (700 - 640) // 2
+    assert np.array_equal(clips["ai_big"][1][0][0], big[y0:y0 + 640, x0:x0 + 640])
+    # validation images never train; they are the validation crop
+    assert "ai_chelsea" not in clips and len(clips["ai_val"][1]) == 1
+    assert clips["ai_val"][1][0][0].shape == (T.CROP, T.CROP)
+    # World: frames 0..15 train, 20..28 validate; the panned clip moves by its step per frame
+    assert len(clips["ldp_world16"][1]) == 16 and clips["ldp_world16"][1][0][0].shape == (264, 480)
+    assert len(clips["ldp_world_val"][1]) == 9
+    ruins = clips["ldp_ruins"][1]
+    assert len(ruins) == 9
+    src = np.fromfile(tmp_path / "Ruins_600x500.yuv", np.uint8)[:600 * 500].reshape(500, 600)
+    for k in (0, 4):
+        xk, yk = (300 - 128 + 3 * k) & ~1, (250 - 128 + k) & ~1
+        assert np.array_equal(ruins[k][0], src[yk:yk + 256, xk:xk + 256])
+
+
+def synthetic_pictures(rng, n=4):
+    """Pictures whose 'reconstruction' is the original with a constant offset and mild
+    noise: a filter can learn to take the offset back within a few steps."""
+    pics = []
+    for k in range(n):
+        org = tuple(rng.integers(40, 216, s).astype(np.uint8) for s in ((128, 128), (64, 64), (64, 64)))
+        rec = tuple(np.clip(o.astype(np.int32) + 6 + rng.integers(-1, 2, o.shape), 0, 255).astype(np.uint8)
+                    for o in org)
+        pics.append({"org": org, "A": rec, "B": rec, "qp": 32 + k, "intra": 1})
+    return pics
+
+
+def test_training_steps_reduce_the_loss():
+    torch.manual_seed(0)
+    rng = np.random.default_rng(0)
+    patches = T.Patches(synthetic_pictures(rng), rng, size=64)
+    x, t = patches.batch(8)
+    net = FloatNet(channels=8, layers=3)
+    before = float(T._loss(net, x, t, qat=False).detach())
+    steps = T._train_phase(net, patches, None, 0, 1e-2, 8, 0.0, lambda s: None, "test", steps_cap=60)
+    assert steps == 60
+    after = float(T._loss(net, x, t, qat=False).detach())
+    assert after < 0.25 * before, (before, after)
+
+
+def test_quantised_model_matches_its_qat_forward():
+    """The integer model computes what quantisation-aware training saw (up to the float
+    rounding of the QAT sums: a few residual values may differ by one)."""
+    torch.manual_seed(0)
+    rng = np.random.default_rng(2)
+    patches = T.Patches(synthetic_pictures(rng), rng, size=64)
+    net = FloatNet(channels=8, layers=3)
+    T._train_phase(net, patches, None, 0, 1e-2, 8, 0.5, lambda s: None, "test", steps_cap=20)
+    model = quantise(net)
+    x = make_input(tuple(p.astype(np.int32) for p in synthetic_pictures(rng, 1)[0]["A"]), 33)
+    r_int = infer_residual(model, x)
+    assert np.array_equal(r_int, infer_residual_reference(model, x))
+    with torch.no_grad():
+        r_qat = net(torch.from_numpy(x.astype(np.float32) / 128.0)[None], qat=True)[0].numpy() * 128.0
+    assert np.mean(np.abs(r_int - np.round(r_qat)) > 0) < 0.01
+    assert np.max(np.abs(r_int - r_qat)) <= 1.0

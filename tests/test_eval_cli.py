@@ -103,3 +103,11 @@ def test_ablation_with_stand_in_dlvc(tmp_path, capsys):
     assert "## on vs off" in md and "| Synth 96x64 |" in md and "--Coarser=1" in md
     row = next(r for r in csv.DictReader(open(out / "report.csv")) if r["sequence"] == "Synth")
     assert row["bit_exact"] == "True"
+    # the same runs under other labels come from the cache and carry the new labels
+    code, stdout, err = run(["ablation", "--sequences", seq, "--frames", "2", "--cfg", str(cfg),
+                             "--ref", "base:Coarser=0", "--test", "coarse:Coarser=1", "--no-warmup",
+                             "--dlvc-enc", f"{sys.executable} {fake} enc",
+                             "--dlvc-dec", f"{sys.executable} {fake} dec", "--out", str(out),
+                             *common(tmp_path)], capsys)
+    assert code == 0, err
+    assert "## coarse vs base" in (out / "report.md").read_text()

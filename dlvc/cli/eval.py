@@ -163,7 +163,7 @@ def _main(argv):
             print(f"dlvc-eval: FAILED {s.describe()}: {msg}", file=sys.stderr)
         raise EvalError(f"{len(failures)} of {len(specs)} runs failed (the others are cached); "
                         f"first: {failures[0][1]}")
-    records = [results[s.key()] for s in specs]
+    records = [dict(results[s.key()], label=s.label) for s in specs]   # a cached run may carry another label
     for r in records:
         if r.get("bit_exact") is False:
             print(f"dlvc-eval: WARNING {r['label']} {r['sequence']} QP{r['qp']}: "

@@ -10,7 +10,7 @@ ENCODER_ITEMS = (
     "Deep coding tools",
     _o("CNNLoopFilter", bool, False, "dlvc tool 1: CNN in-loop filter (dlvc/tools/cnnlf) with per-CTU "
        "Y/Cb/Cr flags; the stream then needs dlvc-dec (SPS extension records the weights' sha256)"),
-    _o("CNNLFSlot", str, "A", "CNN in-loop filter stage: A after deblocking, before SAO; B after SAO "
+    _o("CNNLFSlot", str, "B", "CNN in-loop filter stage: A after deblocking, before SAO; B after SAO "
        "(recorded in the SPS extension)", choices=("A", "B")),
     _o("CNNLFWeights", str, "", "CNN in-loop filter weights (.npz) to use instead of the shipped "
        "dlvc/tools/cnnlf/weights/cnnlf.npz (the decoder must be given the same file)"),

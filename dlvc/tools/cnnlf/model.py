@@ -88,13 +88,13 @@ def quantise(net: FloatNet) -> IntModel:
     ws, bs, ss = [], [], []
     last = len(net.convs) - 1
     for i, conv in enumerate(net.convs):
-        q = net.weight_exps(i).double()
+        q = net.weight_exps(i).double().cpu()
         e_in = E_IN if i == 0 else net.act_exp[i - 1]
         e_out = E_OUT if i == last else net.act_exp[i]
-        w = conv.weight.detach().double()
+        w = conv.weight.detach().double().cpu()
         wi = torch.clamp(torch.floor(w * (2.0 ** q).view(-1, 1, 1, 1) + 0.5), -127, 127)
         s = (q + e_in - e_out).long()
-        bi = torch.floor(conv.bias.detach().double() * 2.0 ** (q + e_in) + 0.5) + 2.0 ** (s.double() - 1)
+        bi = torch.floor(conv.bias.detach().double().cpu() * 2.0 ** (q + e_in) + 0.5) + 2.0 ** (s.double() - 1)
         amax = 128 if i == 0 else 255
         bound = wi.abs().reshape(wi.shape[0], -1).sum(1) * amax
         bi = torch.clamp(bi, -(EXACT_LIMIT - 1 - bound), EXACT_LIMIT - 1 - bound)

@@ -228,8 +228,8 @@ class Patches:
     """Random size x size (luma) patches from the training pictures (a picture drawn with
     probability proportional to its area); both stages as inputs."""
 
-    def __init__(self, pics, rng, size=96):
-        self.rng, self.half = rng, size // 2
+    def __init__(self, pics, rng, size=96, device="cpu"):
+        self.rng, self.half, self.device = rng, size // 2, device
         self.x, self.t, self.qp, self.area = [], [], [], []
         for p in pics:
             for slot in ("A", "B"):
@@ -251,7 +251,7 @@ class Patches:
             y0, x0 = self.rng.integers(0, h - s + 1), self.rng.integers(0, w - s + 1)
             xs.append(x[:, y0:y0 + s, x0:x0 + s])
             ts.append(t[:, y0:y0 + s, x0:x0 + s])
-        return torch.from_numpy(np.stack(xs)), torch.from_numpy(np.stack(ts))
+        return torch.from_numpy(np.stack(xs)).to(self.device), torch.from_numpy(np.stack(ts)).to(self.device)
 
 
 def _loss(net, x, t, qat):
@@ -338,7 +338,7 @@ def revalidate(out, data_dir=None, work=None, log=print):
 
 
 def train(out, minutes=30.0, data_dir=None, work=None, seed=0, channels=24, layers=7, bands=(27, 32),
-          batch=8, lr=1e-3, threads=0, jobs=2, steps=0, log=print):
+          batch=8, lr=1e-3, threads=0, jobs=2, steps=0, device="cpu", log=print):
     import torch
     from .infer import save_models
     from .model import FloatNet, quantise
@@ -355,13 +355,13 @@ def train(out, minutes=30.0, data_dir=None, work=None, seed=0, channels=24, laye
     val_pics = [p for n, d in data.items() if n.endswith("val") for q in QPS for p in d[q]]
     log(f"cnnlf: {len(train_pics)} training pictures, {len(val_pics)} validation pictures "
         f"(data {t_data:.0f} s)")
-    patches = Patches(train_pics, rng)
+    patches = Patches(train_pics, rng, device=device)
     # QP bands over the slice QPs: band k holds QP <= bands[k] (the last: the rest)
     edges = list(bands) + [51]
     band_of = np.array([next(k for k, e in enumerate(edges) if q <= e) for q in range(52)])
     seconds = minutes * 60.0
     t0 = time.time()
-    shared = FloatNet(channels, layers)
+    shared = FloatNet(channels, layers).to(device)
     share_frac = 0.6 if len(edges) > 1 else 1.0
     n_shared = _train_phase(shared, patches, None, seconds * share_frac, lr, batch, 0.0 if len(edges) > 1 else 0.25,
                             log, "shared", steps_cap=steps)
@@ -371,7 +371,7 @@ def train(out, minutes=30.0, data_dir=None, work=None, seed=0, channels=24, laye
     else:
         for k in range(len(edges)):
             idx = np.nonzero(band_of[patches.qp] == k)[0]
-            net = FloatNet(channels, layers)
+            net = FloatNet(channels, layers).to(device)
             net.load_state_dict(shared.state_dict())
             remaining = seconds - (time.time() - t0)
             n = _train_phase(net, patches, idx, remaining / (len(edges) - k), lr * 0.3, batch, 0.4, log, f"band{k}",
@@ -391,6 +391,7 @@ def train(out, minutes=30.0, data_dir=None, work=None, seed=0, channels=24, laye
         "tool": "cnnlf (dlvc tool 1)", "weights": os.path.basename(out) + ".npz", "sha256": sha,
         "seed": seed, "minutes": minutes, "train_seconds": round(time.time() - t0, 1),
         "data_seconds": round(t_data, 1), "torch": torch.__version__, "threads": threads,
+        "device": device,
         "network": {"channels": channels, "layers": layers, "inputs": 7, "outputs": 6,
                     "patch": 96, "batch": batch, "lr": lr},
         "bands": {"qp_upper_bounds": edges, "select_intra_and_inter": "same model per band"},
@@ -424,6 +425,8 @@ def add_subparsers(sub):
     p.add_argument("--lr", type=float, default=1e-3)
     p.add_argument("--threads", type=int, default=0, help="torch threads (0: one per core)")
     p.add_argument("--jobs", type=int, default=2, help="encoder processes for the data")
+    p.add_argument("--device", default="cpu", help="torch device for training (cpu, cuda); the shipped "
+                   "integer model is the same kind of file either way")
     p.add_argument("--revalidate", action="store_true", help="only recompute the validation in the record "
                    "of existing weights (-o)")
     p.add_argument("-o", "--out", default=None, help="output path without extension "
@@ -439,5 +442,5 @@ def _run(args):
     bands = tuple(int(b) for b in args.bands.split(",") if b.strip())
     train(out, minutes=args.minutes, data_dir=args.data, work=args.work, seed=args.seed, channels=args.channels,
           layers=args.layers, bands=bands, batch=args.batch, lr=args.lr, threads=args.threads, jobs=args.jobs,
-          steps=args.steps, log=lambda s: print(s, flush=True))
+          steps=args.steps, device=args.device, log=lambda s: print(s, flush=True))
     return 0

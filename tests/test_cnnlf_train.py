@@ -35,15 +35,35 @@ def test_source_clips_use_whole_images_and_hold_out_validation(tmp_path):
     # validation images never train; they are the validation crop
     assert "ai_chelsea" not in clips and len(clips["ai_val"][1]) == 1
     assert clips["ai_val"][1][0][0].shape == (T.CROP, T.CROP)
-    # World: frames 0..15 train, 20..28 validate; the panned clip moves by its step per frame
+    # World: frames 0..15 train, 20..28 validate
     assert len(clips["ldp_world16"][1]) == 16 and clips["ldp_world16"][1][0][0].shape == (264, 480)
     assert len(clips["ldp_world_val"][1]) == 9
+    # every image large enough also moves as a low-delay clip; validation images' clips validate
+    assert {n for n in clips if n.startswith("ldp_")} == {"ldp_world16", "ldp_world_val", "ldp_big",
+                                                          "ldp_chelsea_val", "ldp_ruins"}
     ruins = clips["ldp_ruins"][1]
-    assert len(ruins) == 9
-    src = np.fromfile(tmp_path / "Ruins_600x500.yuv", np.uint8)[:600 * 500].reshape(500, 600)
-    for k in (0, 4):
-        xk, yk = (300 - 128 + 3 * k) & ~1, (250 - 128 + k) & ~1
-        assert np.array_equal(ruins[k][0], src[yk:yk + 256, xk:xk + 256])
+    assert len(ruins) == T.MOTION_FRAMES
+    assert all(f[0].shape == (T.CROP, T.CROP) and f[1].shape == f[2].shape == (T.CROP // 2, T.CROP // 2)
+               for f in ruins)
+    assert all(not np.array_equal(a[0], b[0]) for a, b in zip(ruins, ruins[1:]))   # it moves
+
+
+def test_moving_crops_follow_a_known_motion_of_the_picture():
+    """On a linear ramp (exact under bilinear resampling) a clip's frames are ramps whose
+    offset moves by the same step every frame, and the clip depends only on the name."""
+    h, w = 500, 600
+    yy, xx = np.mgrid[0:h, 0:w]
+    y = (16 + 0.3 * xx + 0.1 * yy).astype(np.uint8)
+    c = np.full((h // 2, w // 2), 128, np.uint8)
+    clip = T.moving_crops((y, c, c), "Ramp")
+    again = T.moving_crops((y, c, c), "Ramp")
+    assert all(np.array_equal(a[0], b[0]) for a, b in zip(clip, again))
+    assert not np.array_equal(T.moving_crops((y, c, c), "Other")[0][0], clip[0][0])
+    means = np.array([f[0][64:-64, 64:-64].astype(np.float64).mean() for f in clip])
+    steps = np.diff(means)
+    assert np.abs(steps).max() > 0.05                       # the content moves ...
+    assert np.ptp(steps) < 0.5                              # ... by a steady motion (zoom keeps the centre)
+    assert all(np.array_equal(f[1], c[:T.CROP // 2, :T.CROP // 2]) for f in clip)   # flat chroma stays flat
 
 
 def synthetic_pictures(rng, n=4):

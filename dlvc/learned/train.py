@@ -29,6 +29,8 @@ import time
 
 import numpy as np
 
+from ..synthetic_motion import as_420, motion_crop
+
 # CompressAI's MSE lambdas (compressai.zoo, bmshj2018/mbt2018 "mse" table), by quality.
 COMPRESSAI_MSE_LAMBDAS = {1: 0.0018, 2: 0.0035, 3: 0.0067, 4: 0.0130, 5: 0.0250,
                           6: 0.0483, 7: 0.0932, 8: 0.1800}
@@ -89,45 +91,6 @@ class Data:
                 "train_images": len(self.images), "clips": len(self.clips)}
 
 
-def _motion_crop(img, size, t_frames, rng, max_shift, max_zoom):
-    """A sequence of t_frames crops of img under known translation + zoom per frame."""
-    import torch
-    import torch.nn.functional as F
-    _, H, W = img.shape
-    shift = rng.uniform(-max_shift, max_shift, 2)
-    zoom = math.exp(rng.uniform(-math.log(max_zoom), math.log(max_zoom)))
-    # region the whole sequence covers must stay inside the image
-    extent = size * max(1.0, zoom ** (t_frames - 1)) + abs(shift).max() * (t_frames - 1) + 4
-    s = 1.0
-    if extent > min(H, W):
-        s = min(H, W) / extent  # shrink the content instead (a zoomed-out view)
-    cx = rng.uniform(extent * s / 2, W - extent * s / 2) if W > extent * s else W / 2
-    cy = rng.uniform(extent * s / 2, H - extent * s / 2) if H > extent * s else H / 2
-    x = img.float()[None] / 255.0
-    frames = []
-    for t in range(t_frames):
-        half = size / 2 / s / (zoom ** t)
-        px = cx + shift[0] * t / s
-        py = cy + shift[1] * t / s
-        lin = torch.linspace(-1 + 1 / size, 1 - 1 / size, size, dtype=torch.float32)
-        gx = (px + lin * half) / W * 2 - 1
-        gy = (py + lin * half) / H * 2 - 1
-        grid = torch.stack(torch.meshgrid(gy, gx, indexing="ij")[::-1], -1)[None]
-        f = F.grid_sample(x, grid, mode="bilinear", padding_mode="border", align_corners=False)
-        frames.append(f[0])
-    return torch.stack(frames)
-
-
-def _as_420(seq):
-    """Round to 8 bits and make chroma 4:2:0 (2x2 mean, repeated) like a real input."""
-    import torch.nn.functional as F
-    seq = (seq * 255.0).round().clamp(0, 255) / 255.0
-    c = F.avg_pool2d(seq[:, 1:], 2)
-    c = (c * 255.0).round() / 255.0
-    seq[:, 1:] = c.repeat_interleave(2, -2).repeat_interleave(2, -1)
-    return seq
-
-
 def sample_batch(data, rng, batch, size, t_frames, clip_prob=0.25, max_shift=6.0, max_zoom=1.03,
                  images=None):
     """(B, T, 3, size, size) float tensor in [0, 1]."""
@@ -145,7 +108,7 @@ def sample_batch(data, rng, batch, size, t_frames, clip_prob=0.25, max_shift=6.0
                                for t in range(t_frames)]).float() / 255.0
         else:
             img = images[rng.integers(len(images))]
-            seq = _as_420(_motion_crop(img, size, t_frames, rng, max_shift, max_zoom))
+            seq = as_420(motion_crop(img, size, t_frames, rng, max_shift, max_zoom))
         if rng.random() < 0.5:
             seq = seq.flip(-1)
         if rng.random() < 0.5:

@@ -4,7 +4,7 @@
 
 1. Data (cached in --work, reused when the same job list is asked again): crops of the
    ../shared/training images (never the test sequences) coded all-intra, and short clips
-   (World's frames; crops of large training images panned by a few pixels per frame) coded
+   (World's frames; every training image moved by a known random motion) coded
    with cfg/lowdelay.cfg (low-delay P), each at QPs 22, 27, 32, 37, with the filter off.
    The encoder's own pictures are captured at both filter stages (slot A: deblocked, before
    SAO; slot B: after SAO) next to the original and the slice's QP and type.  A few images
@@ -26,6 +26,7 @@ import os
 import re
 import sys
 import time
+import zlib
 from concurrent.futures import ProcessPoolExecutor
 
 import numpy as np
@@ -34,6 +35,9 @@ QPS = (22, 27, 32, 37)
 VAL_IMAGES = ("Chelsea", "Tower", "Coins")
 CROP = 256
 MAX_SIDE = 640
+MOTION_FRAMES = 9
+MAX_SHIFT = 4.0
+MAX_ZOOM = 1.02
 _NAME = re.compile(r"^([A-Za-z]+)_(\d+)x(\d+)(?:_(\d+))?\.yuv$")
 
 
@@ -72,6 +76,20 @@ def find_data(data_dir=None):
                     f"(make them with ../shared/training/make_training.py --out DIR)")
 
 
+def moving_crops(frame, name, frames=MOTION_FRAMES):
+    """A CROP x CROP clip of a still picture under a known random motion (synthetic_motion:
+    up to MAX_SHIFT samples per frame in x and y and a zoom in [1/MAX_ZOOM, MAX_ZOOM] per
+    frame, bilinear, chroma 2x2-averaged again), seeded by the picture's name."""
+    import torch
+    from ...synthetic_motion import as_420, motion_crop
+    y, u, v = frame
+    yuv = np.stack([y, u.repeat(2, 0).repeat(2, 1), v.repeat(2, 0).repeat(2, 1)])
+    rng = np.random.default_rng(zlib.crc32(name.encode()))
+    seq = as_420(motion_crop(torch.from_numpy(yuv), CROP, frames, rng, MAX_SHIFT, MAX_ZOOM))
+    seq = (seq * 255.0).round().clamp(0, 255).to(torch.uint8).numpy()
+    return [(f[0].copy(), f[1, ::2, ::2].copy(), f[2, ::2, ::2].copy()) for f in seq]
+
+
 def _centre(frame, cap=MAX_SIDE):
     """The centre of a picture, each side a multiple of 8 and at most ``cap``."""
     h, w = frame[0].shape
@@ -83,9 +101,9 @@ def source_clips(data_dir):
     """{name: (kind, frames)}: kind 'ai' (coded all-intra) or 'ldp' (coded low-delay P).
 
     Training: every image but the validation ones, whole (its centre up to MAX_SIDE
-    square), one clip each; World's frames 0..15 whole; three images panned by a few
-    samples per frame (9 frames of CROP x CROP).  Validation: centre crops of VAL_IMAGES
-    and World's frames 20..28 (CROP x CROP)."""
+    square), coded all-intra, and as a moving clip (``moving_crops``) coded low-delay P;
+    World's frames 0..15 whole.  Validation: centre crops of VAL_IMAGES, their moving
+    clips and World's frames 20..28 (CROP x CROP)."""
     images, clips = {}, {}
     for f in sorted(os.listdir(data_dir)):
         m = _NAME.match(f)
@@ -111,12 +129,11 @@ def source_clips(data_dir):
         wf = clips["World"]
         out["ldp_world16"] = ("ldp", [_centre(f) for f in wf[:16]])
         out["ldp_world_val"] = ("ldp", [_crop(f, 112, 8) for f in wf[20:29]])
-    for name, (dx, dy) in (("Ruins", (3, 1)), ("Zidane", (-2, 1)), ("Face", (1, -2))):
-        if name in images:
-            fr = images[name]
-            h, w = fr[0].shape
-            x0, y0 = w // 2 - CROP // 2, h // 2 - CROP // 2
-            out[f"ldp_{name.lower()}"] = ("ldp", [_crop(fr, x0 + k * dx, y0 + k * dy) for k in range(9)])
+    for name, fr in images.items():
+        h, w = fr[0].shape
+        if min(h, w) >= CROP + 32:
+            tag = "_val" if name in VAL_IMAGES else ""
+            out[f"ldp_{name.lower()}{tag}"] = ("ldp", moving_crops(fr, name))
     return out
 
 
@@ -165,13 +182,15 @@ def _encode_job(job):
 
 
 def make_data(data_dir, work, jobs=2, log=print):
-    """Encode every (clip, QP) once; cache the captured pictures in work/<clip>_<qp>.npz."""
+    """Encode every (clip, QP) once; cache the captured pictures in
+    work/<clip>_<qp>_<crc32 of the clip's samples>.npz."""
     os.makedirs(work, exist_ok=True)
     clips = source_clips(data_dir)
+    paths = {name: _cache_path(work, name, frames) for name, (_, frames) in clips.items()}
     todo = []
     for name, (kind, frames) in clips.items():
         for qp in QPS:
-            if not os.path.exists(os.path.join(work, f"{name}_{qp}.npz")):
+            if not os.path.exists(paths[name] % qp):
                 todo.append((name, kind, frames, qp, work))
     # longest first
     todo.sort(key=lambda j: -len(j[2]) * (4 if j[1] == "ai" else 1))
@@ -180,9 +199,17 @@ def make_data(data_dir, work, jobs=2, log=print):
         log(f"cnnlf: encoding {len(todo)} (clip, QP) jobs with dlvc in {jobs} processes")
         with ProcessPoolExecutor(jobs) as pool:
             for name, qp, pics in pool.map(_encode_job, todo):
-                _save_pics(os.path.join(work, f"{name}_{qp}.npz"), pics)
+                _save_pics(paths[name] % qp, pics)
                 log(f"  {name} QP {qp}: {len(pics)} pictures ({time.time() - t0:.0f} s)")
-    return {name: {qp: _load_pics(os.path.join(work, f"{name}_{qp}.npz")) for qp in QPS} for name in clips}
+    return {name: {qp: _load_pics(paths[name] % qp) for qp in QPS} for name in clips}
+
+
+def _cache_path(work, name, frames):
+    crc = 0
+    for f in frames:
+        for plane in f:
+            crc = zlib.crc32(np.ascontiguousarray(plane).tobytes(), crc)
+    return os.path.join(work, f"{name}_%d_{crc:08x}.npz")
 
 
 def _save_pics(path, pics):

@@ -12,7 +12,7 @@ import pytest
 from codec_util import ROOT, dlvc_decode, encode_sequence, pyav_decode, sequence_path
 from dlvc.core.bitstream import SPS_NUT, split_annexb
 from dlvc.core.syntax.sps import parse_sps
-from dlvc.core.syntax.tools_ext import sps_tool_records
+from dlvc.core.syntax.tools_ext import HASH_BYTES, sps_tool_records
 from dlvc.decoder.decoder import Decoder
 from dlvc.errors import DlvcError
 from dlvc.tools import CNNLF
@@ -67,7 +67,7 @@ def _records(stream):
 def test_all_intra_encoder_and_decoder_agree(tmp_path, slot):
     stream, rec, stats = encode_sequence(tmp_path, "Carphone", 2, 37, ("cfg/intra.cfg",) + TOOL, CNNLFSlot=slot)
     recs = _records(stream)
-    assert recs and recs[0][0].tool_id == 1 and recs[0][0].weights_hash == CNNLF.weights_sha256()[:8]
+    assert recs and recs[0][0].tool_id == 1 and recs[0][0].weights_hash == CNNLF.weights_sha256()[:HASH_BYTES]
     assert recs[0][0].params == bytes([0 if slot == "A" else 1])
     assert np.array_equal(dlvc_decode(stream), rec)
 

@@ -7,7 +7,7 @@ import pytest
 
 from dlvc.core.syntax.sps import SPS, parse_sps, write_sps
 from dlvc.core.syntax.tools_ext import (
-    ToolRecord, parse_tools_extension, set_sps_tools, sps_tool_records,
+    HASH_BYTES, ToolRecord, parse_tools_extension, set_sps_tools, sps_tool_records,
     write_tools_extension,
 )
 from dlvc.core.bitstream import BitstreamError
@@ -114,8 +114,11 @@ def test_registry():
 
 
 def test_sps_tools_extension_round_trip():
-    recs = [ToolRecord(1, bytes(range(8)), b"\x01")]
-    assert parse_tools_extension(write_tools_extension(recs)) == recs
+    recs = [ToolRecord(1, bytes(range(HASH_BYTES)), b"\x01")]
+    bits = write_tools_extension(recs)
+    # magic u(8), num_tools ue(1), tool_id ue(1), hash 4 x u(8), param_bytes ue(1), param u(8)
+    assert len(bits) == 8 + 3 + 3 + 32 + 3 + 8
+    assert parse_tools_extension(bits) == recs
     sps = SPS(pic_width_in_luma_samples=176, pic_height_in_luma_samples=144)
     assert sps_tool_records(sps) == []
     set_sps_tools(sps, recs)

@@ -4,17 +4,20 @@ SPS: with any normative dlvc tool on, sps_extension_present_flag = 1 and
 sps_extension_4bits = 1; the sps_extension_data_flag bits then hold
 
     dlvc_tools_extension( ) {
-        dlvc_magic                      u(16)    0x444C ("DL")
+        dlvc_magic                      u(8)     0x44 ("D")
         dlvc_num_tools                  ue(v)
         for( i = 0; i < dlvc_num_tools; i++ ) {
             dlvc_tool_id[ i ]           ue(v)    (dlvc/tools registry)
-            dlvc_weights_hash[ i ]      u(8) x 8 (the first 8 bytes of the sha256 of
+            dlvc_weights_hash[ i ]      u(8) x 4 (the first 4 bytes of the sha256 of
                                                    the weights file)
             dlvc_tool_param_bytes[ i ]  ue(v)
             dlvc_tool_param[ i ][ j ]   u(8) x dlvc_tool_param_bytes
         }
     }
 
+The record is kept short (57 bits for the CNN filter) because an encoder re-sends the SPS
+before every IRAP picture, as HM does: all-intra pays it on every picture.  Four bytes of
+the hash tell the weights files dlvc holds apart; they are an identity check, not security.
 HEVC decoders ignore sps_extension_data_flag, so the parameter sets stay decodable; the
 CTU syntax of a tool that is on is not HEVC, so only dlvc-dec decodes such streams.
 With every tool off nothing here is written: the stream is plain HEVC.
@@ -32,9 +35,9 @@ import numpy as np
 
 from ..bitstream import BitReader, BitstreamError, BitWriter
 
-DLVC_MAGIC = 0x444C
+DLVC_MAGIC = 0x44
 SPS_EXTENSION_4BITS_DLVC = 1
-HASH_BYTES = 8
+HASH_BYTES = 4
 CNNLF_SLICE_BITS = 3
 
 
@@ -48,7 +51,7 @@ class ToolRecord:
 def write_tools_extension(records) -> list[int]:
     """The sps_extension_data_flag bits of dlvc_tools_extension()."""
     w = BitWriter()
-    w.u(16, DLVC_MAGIC)
+    w.u(8, DLVC_MAGIC)
     w.ue(len(records))
     for rec in records:
         w.ue(rec.tool_id)
@@ -80,7 +83,7 @@ def parse_tools_extension(bits) -> list[ToolRecord]:
     data = bytes(int("".join(map(str, bits[i:i + 8])), 2) for i in range(0, len(bits), 8))
     r = BitReader(data)
     try:
-        if r.u(16) != DLVC_MAGIC:
+        if r.u(8) != DLVC_MAGIC:
             raise BitstreamError("SPS extension data is not a dlvc tools extension")
         n = r.ue()
         if n > 64:

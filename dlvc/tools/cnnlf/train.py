@@ -251,12 +251,34 @@ def _to_target(org, rec):
     return d.astype(np.float32) / 128.0
 
 
+# make_input's channels under a horizontal flip, a vertical flip and a transposition of the
+# picture: the four luma phases (even/odd row, even/odd column) trade places
+_FLIP_X = [1, 0, 3, 2, 4, 5, 6]
+_FLIP_Y = [2, 3, 0, 1, 4, 5, 6]
+_TRANSPOSE = [0, 2, 1, 3, 4, 5, 6]
+
+
+def dihedral(a, k):
+    """Network planes a [C, s, s] (make_input's layout) of the picture flipped horizontally
+    (k & 1), vertically (k & 2), then transposed (k & 4): the 8 symmetries of the square."""
+    c = a.shape[0]
+    if k & 1:
+        a = a[_FLIP_X[:c], :, ::-1]
+    if k & 2:
+        a = a[_FLIP_Y[:c], ::-1, :]
+    if k & 4:
+        a = a[_TRANSPOSE[:c]].transpose(0, 2, 1)
+    return a
+
+
 class Patches:
     """Random size x size (luma) patches from the training pictures (a picture drawn with
-    probability proportional to its area); both stages as inputs."""
+    probability proportional to its area); both stages as inputs.  With ``augment`` each
+    patch is also flipped and transposed at random (dihedral): coding artefacts have no
+    preferred orientation worth learning, and the 8 symmetries multiply the data."""
 
-    def __init__(self, pics, rng, size=96, device="cpu"):
-        self.rng, self.half, self.device = rng, size // 2, device
+    def __init__(self, pics, rng, size=96, device="cpu", augment=True):
+        self.rng, self.half, self.device, self.augment = rng, size // 2, device, augment
         self.x, self.t, self.qp, self.area = [], [], [], []
         for p in pics:
             for slot in ("A", "B"):
@@ -276,8 +298,9 @@ class Patches:
             x, t = self.x[i], self.t[i]
             _, h, w = x.shape
             y0, x0 = self.rng.integers(0, h - s + 1), self.rng.integers(0, w - s + 1)
-            xs.append(x[:, y0:y0 + s, x0:x0 + s])
-            ts.append(t[:, y0:y0 + s, x0:x0 + s])
+            k = int(self.rng.integers(0, 8)) if self.augment else 0
+            xs.append(dihedral(x[:, y0:y0 + s, x0:x0 + s], k))
+            ts.append(dihedral(t[:, y0:y0 + s, x0:x0 + s], k))
         return torch.from_numpy(np.stack(xs)).to(self.device), torch.from_numpy(np.stack(ts)).to(self.device)
 
 
@@ -365,7 +388,7 @@ def revalidate(out, data_dir=None, work=None, log=print):
 
 
 def train(out, minutes=30.0, data_dir=None, work=None, seed=0, channels=24, layers=7, bands=(27, 32),
-          batch=8, lr=1e-3, threads=0, jobs=2, steps=0, device="cpu", log=print):
+          batch=8, lr=1e-3, threads=0, jobs=2, steps=0, device="cpu", augment=True, log=print):
     import torch
     from .infer import save_models
     from .model import FloatNet, quantise
@@ -382,7 +405,7 @@ def train(out, minutes=30.0, data_dir=None, work=None, seed=0, channels=24, laye
     val_pics = [p for n, d in data.items() if n.endswith("val") for q in QPS for p in d[q]]
     log(f"cnnlf: {len(train_pics)} training pictures, {len(val_pics)} validation pictures "
         f"(data {t_data:.0f} s)")
-    patches = Patches(train_pics, rng, device=device)
+    patches = Patches(train_pics, rng, device=device, augment=augment)
     # QP bands over the slice QPs: band k holds QP <= bands[k] (the last: the rest)
     edges = list(bands) + [51]
     band_of = np.array([next(k for k, e in enumerate(edges) if q <= e) for q in range(52)])
@@ -420,7 +443,8 @@ def train(out, minutes=30.0, data_dir=None, work=None, seed=0, channels=24, laye
         "data_seconds": round(t_data, 1), "torch": torch.__version__, "threads": threads,
         "device": device,
         "network": {"channels": channels, "layers": layers, "inputs": 7, "outputs": 6,
-                    "patch": 96, "batch": batch, "lr": lr},
+                    "patch": 96, "batch": batch, "lr": lr,
+                    "augment": "random flips and transpositions" if augment else "none"},
         "bands": {"qp_upper_bounds": edges, "select_intra_and_inter": "same model per band"},
         "steps": steps_done,
         "data": {"dir": data_dir, "qps": list(QPS), "crop": CROP, "max_side": MAX_SIDE, "validation_images": list(VAL_IMAGES),
@@ -452,6 +476,8 @@ def add_subparsers(sub):
     p.add_argument("--lr", type=float, default=1e-3)
     p.add_argument("--threads", type=int, default=0, help="torch threads (0: one per core)")
     p.add_argument("--jobs", type=int, default=2, help="encoder processes for the data")
+    p.add_argument("--no-augment", dest="augment", action="store_false",
+                   help="train without the random flips and transpositions of the patches")
     p.add_argument("--device", default="cpu", help="torch device for training (cpu, cuda); the shipped "
                    "integer model is the same kind of file either way")
     p.add_argument("--revalidate", action="store_true", help="only recompute the validation in the record "
@@ -469,5 +495,5 @@ def _run(args):
     bands = tuple(int(b) for b in args.bands.split(",") if b.strip())
     train(out, minutes=args.minutes, data_dir=args.data, work=args.work, seed=args.seed, channels=args.channels,
           layers=args.layers, bands=bands, batch=args.batch, lr=args.lr, threads=args.threads, jobs=args.jobs,
-          steps=args.steps, device=args.device, log=lambda s: print(s, flush=True))
+          steps=args.steps, device=args.device, augment=args.augment, log=lambda s: print(s, flush=True))
     return 0

@@ -1,6 +1,5 @@
 """CNN in-loop filter (dlvc tool 1): integer inference against the slow reference, thread
 independence, the exactness bound, the tool signalling and the CTU flag syntax."""
-import math
 import os
 
 import numpy as np
@@ -17,8 +16,8 @@ from dlvc.tools import CNNLF, REGISTRY
 torch = pytest.importorskip("torch")
 
 from dlvc.tools.cnnlf.infer import (  # noqa: E402
-    EXACT_LIMIT, SCALE_NUM, UNIT_SCALE_IDX, IntModel, filter_planes, infer_accumulator, infer_accumulator_reference,
-    infer_residual, load_models, make_input, save_models, scale_residual,
+    EXACT_LIMIT, IntModel, filter_planes, infer_residual, infer_residual_reference, load_models, make_input,
+    save_models,
 )
 
 
@@ -48,30 +47,9 @@ def test_torch_inference_matches_integer_reference():
     for trial in range(3):
         m = random_model(rng, wmax=(20, 60, 127)[trial])
         x = make_input(random_planes(rng), 22 + 10 * trial)
-        acc = infer_accumulator(m, x)
-        assert acc.dtype == np.int64 and np.array_equal(acc, infer_accumulator_reference(m, x))
         r = infer_residual(m, x)
-        assert np.array_equal(r, acc >> m.shifts[-1][:, None, None])      # scale 1: the plain shift
+        assert np.array_equal(r, infer_residual_reference(m, x))
         assert np.any(r != 0)
-
-
-@pytest.mark.parametrize("scale_idx", [(0, 1, 2), (3, 3, 0), (1, 2, 3)])
-def test_scaled_residual_against_exact_rounding(scale_idx):
-    """r = floor((acc - 2^(S-1)) / 2^S * k / 4 + 1/2), k = SCALE_NUM[cnnlf_scale_idx], in
-    exact rational arithmetic, per output channel (4 luma phases, Cb, Cr)."""
-    from fractions import Fraction
-    rng = np.random.default_rng(11)
-    m = random_model(rng, channels=8, layers=2)
-    acc = rng.integers(-(1 << 23), 1 << 23, (6, 5, 7))
-    acc[:, 0, :4] = [-1, 0, 1, 2]
-    r = scale_residual(m, acc, scale_idx)
-    for ch in range(6):
-        s = int(m.shifts[-1][ch])
-        k = SCALE_NUM[scale_idx[0 if ch < 4 else ch - 3]]
-        want = [math.floor(Fraction(int(a) - (1 << (s - 1)), 1 << s) * Fraction(k, 4) + Fraction(1, 2))
-                for a in acc[ch].ravel()]
-        assert r[ch].ravel().tolist() == want
-    assert SCALE_NUM[UNIT_SCALE_IDX] == 4
 
 
 def test_partial_sums_near_the_bound_stay_exact():
@@ -79,7 +57,7 @@ def test_partial_sums_near_the_bound_stay_exact():
     rng = np.random.default_rng(2)
     m = random_model(rng, wmax=127)
     x = make_input(random_planes(rng, 32, 32), 51)
-    assert np.array_equal(infer_accumulator(m, x), infer_accumulator_reference(m, x))
+    assert np.array_equal(infer_residual(m, x), infer_residual_reference(m, x))
 
 
 def test_bound_check_refuses_inexact_models():
@@ -110,9 +88,9 @@ def test_shipped_weights_load_and_match_reference():
     models, select = load_models(path)
     rng = np.random.default_rng(5)
     planes = random_planes(rng, 96, 64)
-    for m, scales in zip(models, ((2, 2, 2), (0, 1, 3), (3, 0, 1))):
-        out = filter_planes(m, planes, 32, scale_idx=scales)
-        ref = filter_planes(m, planes, 32, reference=True, scale_idx=scales)
+    for m in models:
+        out = filter_planes(m, planes, 32)
+        ref = filter_planes(m, planes, 32, reference=True)
         for p, q in zip(out, ref):
             assert np.array_equal(p, q)
             assert p.min() >= 0 and p.max() <= 255
@@ -156,26 +134,24 @@ def test_ctu_flag_syntax_round_trip():
     rng = np.random.default_rng(7)
     flags = new_cnnlf_flags(3, 5)
     flags[:] = rng.integers(0, 2, flags.shape)
-    for on, scale in (((1, 1, 1), (0, 3, 1)), ((1, 0, 0), (3, 0, 0)), ((0, 1, 0), (0, 2, 0)),
-                      ((0, 0, 1), (0, 0, 1)), ((1, 0, 1), (2, 0, 3))):
-        on, scale = np.array(on, np.int32), np.array(scale, np.int32)
+    for on in ((1, 1, 1), (1, 0, 0), (0, 1, 0), (0, 0, 1), (1, 0, 1)):
+        on = np.array(on, np.int32)
         w, buf = new_writer(1000)
         ctx = init_contexts(1, 32)
         for ry in range(3):
             for rx in range(5):
-                write_cnnlf_flags(w, buf, ctx, flags, rx, ry, 5, 0, on, scale)
+                write_cnnlf_flags(w, buf, ctx, flags, rx, ry, 5, 0, on)
         encode_terminate(w, buf, 1)
         n = finish(w, buf)
         d = new_reader()
         data = np.ascontiguousarray(buf[:n])
         decoder_init(d, data, 0)
         ctx = init_contexts(1, 32)
-        got, got_scale = new_cnnlf_flags(3, 5), np.full(3, -1, np.int32)
+        got = new_cnnlf_flags(3, 5)
         for ry in range(3):
             for rx in range(5):
-                parse_cnnlf_flags(d, data, ctx, got, rx, ry, 5, 0, on, got_scale)
+                parse_cnnlf_flags(d, data, ctx, got, rx, ry, 5, 0, on)
         assert np.array_equal(got, flags * on)
-        assert np.array_equal(got_scale, np.where(on, scale, -1))     # parsed once, where on
     planes = tuple(np.zeros(s, np.int16) for s in ((144, 176), (72, 88), (72, 88)))
     filt = tuple(np.ones_like(p) for p in planes)
     f = new_cnnlf_flags(3, 3)
@@ -193,47 +169,19 @@ def test_flag_decisions_by_rate_distortion_cost():
     from dlvc.tools.cnnlf.codec import decide_flags
     ctx = init_contexts(1, 32)
     lam = 100.0
-    f, on, cost = decide_flags(np.full((3, 4), 1e6), lam, ctx, 0)
+    f, on = decide_flags(np.full((3, 4), 1e6), lam, ctx, 0)
     assert on and f.all()
-    # the cost counts the saving, 12 flags and the 2 bins of cnnlf_scale_idx
-    assert -12e6 + lam * (2 + 12 * 0.05) < cost < -12e6 + lam * (2 + 12 * 1.5)
-    f, on, cost = decide_flags(np.full((3, 4), -5.0), lam, ctx, 0)
-    assert not on and not f.any() and cost == 0.0
+    f, on = decide_flags(np.full((3, 4), -5.0), lam, ctx, 0)
+    assert not on and not f.any()
     # a saving below lambda x (one flag's bits) is not worth a flag
-    f, on, cost = decide_flags(np.full((3, 4), 0.2 * lam), lam, ctx, 0)
+    f, on = decide_flags(np.full((3, 4), 0.2 * lam), lam, ctx, 0)
     assert not on and not f.any()
     # one CTB saves a lot: on, but only the slice's worth is checked against all flags' bits
     g = np.zeros((3, 4))
     g[1, 2] = 50 * lam
-    f, on, cost = decide_flags(g, lam, ctx, 0)
+    f, on = decide_flags(g, lam, ctx, 0)
     assert on and f.sum() == 1 and f[1, 2] == 1
     g[1, 2] = 3 * lam             # saves less than the 12 flags cost: slice off
-    f, on, cost = decide_flags(g, lam, ctx, 0)
+    f, on = decide_flags(g, lam, ctx, 0)
     assert not on and not f.any()
 
-
-
-@pytest.mark.parametrize("choose_scale", [True, False])
-def test_encoder_picks_the_residual_scale_by_rd_cost(choose_scale):
-    """A stand-in network whose residual is twice the coding error: at scale 1/2 the filter
-    restores the original exactly, so the encoder turns every flag on with cnnlf_scale_idx 0;
-    without the choice (scale 1) the filter helps nowhere and stays off."""
-    from types import SimpleNamespace
-
-    from dlvc.tools.cnnlf.codec import EncoderStage
-    rng = np.random.default_rng(12)
-    rec = tuple(rng.integers(20, 236, s).astype(np.int16) for s in ((128, 128), (64, 64), (64, 64)))
-    org = tuple((r + rng.integers(-3, 4, r.shape)).astype(np.uint8) for r in rec)
-    shift = 9
-    err = make_input(tuple(o.astype(np.int32) for o in org), 32)[:6] - make_input(tuple(r.astype(np.int32) for r in rec), 32)[:6]
-    acc = (2 * err.astype(np.int64) << shift) + (1 << (shift - 1))
-    flt = SimpleNamespace(accumulate=lambda planes, qp, intra: (SimpleNamespace(shifts=[np.full(6, shift)]), acc))
-    stage = EncoderStage(flt, "B", org, 32, True, 6, 10.0, 1.0, 1.0, 0, choose_scale)
-    planes = tuple(p.copy() for p in rec)
-    stage(planes)
-    if choose_scale:
-        assert stage.slice_flags == (1, 1, 1) and stage.scale_idx == (0, 0, 0) and stage.flags.all()
-        assert all(np.array_equal(p, o) for p, o in zip(planes, org))
-    else:
-        assert stage.slice_flags == (0, 0, 0) and not stage.flags.any()
-        assert all(np.array_equal(p, r) for p, r in zip(planes, rec))

@@ -4,15 +4,9 @@ coding_tree_unit() of a slice whose slice header switches the CNN in-loop filter
 tool 1) on for a colour component carries, right after sao( rx, ry ):
 
     for( cIdx = 0; cIdx < 3; cIdx++ )
-        if( slice_cnnlf_flag[ cIdx ] ) {
-            if( CtbAddrInRs == SliceAddrRs )
-                cnnlf_scale_idx[ cIdx ]                                    ae(v)
-            cnnlf_flag[ cIdx ][ rx ][ ry ]                                 ae(v)
-        }
+        if( slice_cnnlf_flag[ cIdx ] )   cnnlf_flag[ cIdx ][ rx ][ ry ]    ae(v)
 
-cnnlf_scale_idx (in the slice's first CTU) is 2 bypass bins, fixed length, most
-significant first: the residual scale (2 + cnnlf_scale_idx) / 4 of the component
-(tools/cnnlf/infer.py).  Each flag is one context-coded bin; ctxInc = condL + condA, the flags of the same
+Each flag is one context-coded bin; ctxInc = condL + condA, the flags of the same
 component of the left and the above CTB when those are available (in the picture and in
 the slice), as split_cu_flag does (9.3.4.2.2).  Contexts: EXT_BASE + 3 * cIdx + 0..2
 (initValue 154, cabac.py).  A flag that is absent is 0.  Cb and Cr have a flag each: the
@@ -24,11 +18,10 @@ Flags of a picture live in ``flags = np.int32 [PicHeightInCtbsY, PicWidthInCtbsY
 import numpy as np
 from ..jit import njit
 
-from .cabac import EXT_BASE, decode_bypass_bins, decode_decision, encode_bypass_bins, encode_decision
+from .cabac import EXT_BASE, decode_decision, encode_decision
 from .sao import sao_merge_candidates
 
 CNNLF_CTX = EXT_BASE            # + 3 * cIdx + ctxInc
-CNNLF_SCALE_BINS = 2
 
 
 def new_cnnlf_flags(ctbs_h, ctbs_w):
@@ -48,26 +41,20 @@ def cnnlf_ctx_inc(flags, rx, ry, c, ctbs_w, slice_addr_rs):
 
 
 @njit(cache=True, nogil=True)
-def write_cnnlf_flags(w, buf, ctx, flags, rx, ry, ctbs_w, slice_addr_rs, slice_on, scale_idx):
-    """The CNN filter's syntax of CTB (rx, ry) (call after sao()); ``slice_on``: the three
-    slice flags, ``scale_idx``: the three cnnlf_scale_idx."""
-    first = rx + ry * ctbs_w == slice_addr_rs
+def write_cnnlf_flags(w, buf, ctx, flags, rx, ry, ctbs_w, slice_addr_rs, slice_on):
+    """The CNN filter's CTU flags of CTB (rx, ry) (call after sao()); ``slice_on``: the
+    three slice flags."""
     for c in range(3):
         if slice_on[c]:
-            if first:
-                encode_bypass_bins(w, buf, scale_idx[c], CNNLF_SCALE_BINS)
             encode_decision(w, buf, ctx, CNNLF_CTX + 3 * c + cnnlf_ctx_inc(flags, rx, ry, c, ctbs_w, slice_addr_rs),
                             flags[ry, rx, c])
 
 
 @njit(cache=True, nogil=True)
-def parse_cnnlf_flags(d, data, ctx, flags, rx, ry, ctbs_w, slice_addr_rs, slice_on, scale_idx):
-    first = rx + ry * ctbs_w == slice_addr_rs
+def parse_cnnlf_flags(d, data, ctx, flags, rx, ry, ctbs_w, slice_addr_rs, slice_on):
     for c in range(3):
         flags[ry, rx, c] = 0
         if slice_on[c]:
-            if first:
-                scale_idx[c] = decode_bypass_bins(d, data, CNNLF_SCALE_BINS)
             flags[ry, rx, c] = decode_decision(d, data, ctx, CNNLF_CTX + 3 * c +
                                                cnnlf_ctx_inc(flags, rx, ry, c, ctbs_w, slice_addr_rs))
 

@@ -166,16 +166,16 @@ class Decoder:
         lf = make_lf_params(sps, pps, sh)
         sao = new_sao_params(sps.PicHeightInCtbsY, sps.PicWidthInCtbsY)
         cnn_flags = new_cnnlf_flags(sps.PicHeightInCtbsY, sps.PicWidthInCtbsY)
-        cnn_on, cnn_scale = np.zeros(3, np.int32), np.zeros(3, np.int32)
+        cnn_on = np.zeros(3, np.int32)
         deep = []
         if 1 in tools:                                   # dlvc tool 1: CNN in-loop filter
             cnn_on = cnnlf_slice_flags(sh, pps)
             flt, slot = tools[1]
             from ..tools.cnnlf.codec import DecoderStage
-            deep.append(DecoderStage(flt, slot, cnn_flags, cnn_scale, qp, sh.slice_type == 2, sps.CtbLog2SizeY))
+            deep.append(DecoderStage(flt, slot, cnn_flags, qp, sh.slice_type == 2, sps.CtbLog2SizeY))
         err = decode_slice_data(d, data, ctx, meta, coef, prm, planes, pred, work, new_cu_state(qp),
                                 sao, lf[0, LF_SAO_LUMA], lf[0, LF_SAO_CHROMA],
-                                col_meta, sp, refs, ref_slot, wp, wp_den, explicit, cnn_flags, cnn_on, cnn_scale)
+                                col_meta, sp, refs, ref_slot, wp, wp_den, explicit, cnn_flags, cnn_on)
         if err != OK:
             raise DlvcError(f"picture {self.pictures_decoded} (POC {pic.poc}): {SLICE_ERRORS[err]}")
         apply_loop_filters(planes, meta, prm, lf, sao, ref_pic_ids=ref_slot, deep=deep)

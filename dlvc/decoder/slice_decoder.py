@@ -17,7 +17,7 @@ ERR_NO_SUBSET_END = 4  # no end_of_subset_one_bit at the end of a CTU row (WPP)
 
 @njit(cache=True, nogil=True)
 def decode_slice_data(d, data, ctx, meta, coef, prm, planes, pred, work, cand, sao, sao_luma, sao_chroma,
-                      col_meta, sp, refs, ref_slot, wp, wp_den, explicit_wp, cnnlf, cnnlf_on, cnnlf_scale):
+                      col_meta, sp, refs, ref_slot, wp, wp_den, explicit_wp, cnnlf, cnnlf_on):
     """7.3.8.1 slice_segment_data() for a picture coded as one slice; returns an error code.
     Inter arguments: see core/recon.py (dummies for I slices).  With entropy_coding_sync
     (WPP) each CTU row is a substream: contexts synchronized from the second CTU of the row
@@ -37,7 +37,7 @@ def decode_slice_data(d, data, ctx, meta, coef, prm, planes, pred, work, cand, s
                 cand[CS_QP_PREV] = prm[P_SLICE_QP]        # 8.6.1: first QG of a CTB row
             if sao_luma or sao_chroma:
                 parse_sao(d, data, ctx, sao, rx, ry, ctbs_w, 0, sao_luma, sao_chroma)
-            parse_cnnlf_flags(d, data, ctx, cnnlf, rx, ry, ctbs_w, 0, cnnlf_on, cnnlf_scale)   # dlvc tool 1 (core/tool_syntax.py)
+            parse_cnnlf_flags(d, data, ctx, cnnlf, rx, ry, ctbs_w, 0, cnnlf_on)   # dlvc tool 1 (core/tool_syntax.py)
             parse_coding_quadtree(d, data, ctx, meta, coef, prm, rx << log2, ry << log2, log2, cand)
             if reader_overrun(d):
                 return ERR_OVERRUN

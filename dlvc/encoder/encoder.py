@@ -75,8 +75,7 @@ class PictureEncoder:
         if self.cnnlf is not None:
             from ..tools.cnnlf.codec import EncoderStage
             stages.append(EncoderStage(self.cnnlf, self.cfg.CNNLFSlot, org, qp, slice_type == SLICE_I,
-                                       int(self.sps.CtbLog2SizeY), ep[E_LAMBDA], ep[E_W_CB], ep[E_W_CR], init_type,
-                                       self.cfg.CNNLFScale))
+                                       int(self.sps.CtbLog2SizeY), ep[E_LAMBDA], ep[E_W_CB], ep[E_W_CR], init_type))
         if self.extra_stages is not None:
             stages += self.extra_stages(org, qp, slice_type)
         self.last_stages = stages
@@ -84,23 +83,22 @@ class PictureEncoder:
 
     def deep_stats(self):
         """Per-picture statistics of the deep tools of the picture coded last (for the log
-        and StatsFile): {"cnnlf": {on_y, on_cb, on_cr, ctbs, gain_y, gain_cb, gain_cr, scale_y, scale_cb,
-        scale_cr}} or {}."""
+        and StatsFile): {"cnnlf": {on_y, on_cb, on_cr, ctbs, gain_y, gain_cb, gain_cr}} or {}."""
         if self.cnnlf is None or not self.last_stages:
             return {}
         return {"cnnlf": dict(self.last_stages[0].stats)}
 
     def deep_syntax(self, stages, sh):
-        """The CNN filter's CTU flags, slice flags and residual scales decided by the stages;
-        sets the slice header extension."""
+        """The CNN filter's CTU flags and slice flags decided by the stages; sets the slice
+        header extension."""
         size = 1 << self.sps.CtbLog2SizeY
         flags = new_cnnlf_flags(-(-self.ch // size), -(-self.cw // size))
-        on, scale_idx = np.zeros(3, np.int32), np.zeros(3, np.int32)
+        on = np.zeros(3, np.int32)
         if self.cnnlf is not None:
             st = stages[0]
-            flags, on, scale_idx = st.flags, np.asarray(st.slice_flags, np.int32), np.asarray(st.scale_idx, np.int32)
+            flags, on = st.flags, np.asarray(st.slice_flags, np.int32)
             set_cnnlf_slice_flags(sh, on)
-        return flags, on, scale_idx
+        return flags, on
 
     def parameter_set_nals(self):
         return [nal_unit(VPS_NUT, write_vps(self.vps)), nal_unit(SPS_NUT, write_sps(self.sps)),
@@ -138,10 +136,10 @@ class PictureEncoder:
             sao = new_sao_params(1, 1)
         # SAO's decision may switch a component off for the whole slice
         sh.slice_sao_luma_flag, sh.slice_sao_chroma_flag = int(lf[0, LF_SAO_LUMA]), int(lf[0, LF_SAO_CHROMA])
-        cnn_flags, cnn_on, cnn_scale = self.deep_syntax(stages, sh)
+        cnn_flags, cnn_on = self.deep_syntax(stages, sh)
         w, buf = new_writer(self.capacity)
         nbytes = write_slice_data(w, buf, init_contexts(init_type, qp), meta, coef, prm, sao, sh.slice_sao_luma_flag,
-                                  sh.slice_sao_chroma_flag, self.cand, cnn_flags, cnn_on, cnn_scale)
+                                  sh.slice_sao_chroma_flag, self.cand, cnn_flags, cnn_on)
         header = write_slice_header(sh, self.sps, self.pps, nal_unit_type)
         nals = [nal_unit(nal_unit_type, header + bytes(buf[:nbytes]))]
         if self.cfg.SEIDecodedPictureHash:
@@ -340,16 +338,8 @@ def encode_structure(cfg, reader, count, bitstream_path, recon_path, log, extra_
 
 
 def _deep_text(deep):
-    """The CNN filter's decisions for the picture's log line: flags on (of the CTBs) and the
-    residual scale per component."""
     c = deep.get("cnnlf")
-    if not c:
-        return ""
-
-    def part(name, label, total=""):
-        on = c[f"on_{name}"]
-        return f"{label} {on}{total}" + (f" x{c[f'scale_{name}']:g}" if on else "")
-    return f" [CNNLF {part('y', 'Y', '/' + str(c['ctbs']))} {part('cb', 'Cb')} {part('cr', 'Cr')}]"
+    return f" [CNNLF Y {c['on_y']}/{c['ctbs']} Cb {c['on_cb']} Cr {c['on_cr']}]" if c else ""
 
 
 def nal_type_for(cfg, index):

@@ -12,8 +12,6 @@ ENCODER_ITEMS = (
        "Y/Cb/Cr flags; the stream then needs dlvc-dec (SPS extension records the weights' sha256)"),
     _o("CNNLFSlot", str, "B", "CNN in-loop filter stage: A after deblocking, before SAO; B after SAO "
        "(recorded in the SPS extension)", choices=("A", "B")),
-    _o("CNNLFScale", bool, True, "CNN in-loop filter: the encoder picks each slice's residual scale "
-       "(1/2, 3/4, 1, 5/4 per colour component) by RD cost; 0 always codes scale 1 (ablation)"),
     _o("CNNLFWeights", str, "", "CNN in-loop filter weights (.npz) to use instead of the shipped "
        "dlvc/tools/cnnlf/weights/cnnlf.npz (the decoder must be given the same file)"),
     _o("CNNLFThreads", int, 1, "torch threads of the CNN filter (0: one per CPU core; the output "

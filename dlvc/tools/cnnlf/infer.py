@@ -12,16 +12,8 @@ then L 3x3 convolutions (zero padding, stride 1).  Layer l has int8 weights W_l
 the rounding offset 2^(S-1) is folded into B.  With ``acc = conv(a, W_l) + B_l``:
 
     hidden layers:  a' = Clip3(0, 255, acc >> S_l)          (ReLU and 8-bit activations)
-    last layer:     r  = ((acc - 2^(S-1)) * k + 2^(S+1)) >> (S + 2)
-                         (6 channels: the residual of the 4 luma phases, Cb, Cr)
+    last layer:     r  = acc >> S_l   (6 channels: the residual of the 4 luma phases, Cb, Cr)
     output:         Clip3(0, 255, sample + r)
-
-k / 4 is the residual scale of the colour component (Y for the 4 luma phases), k = 2 +
-cnnlf_scale_idx[ cIdx ] of the slice (core/tool_syntax.py): 1/2, 3/4, 1 or 5/4.  With
-k = 4 the last layer is acc >> S; the encoder picks per slice the scale that fits the
-picture (a network trained for mean squared error tends to undershoot or overshoot on
-content unlike its training set; the least-squares scale of a residual often differs
-from 1 by a quarter or more).
 
 ``>>`` is the arithmetic shift (floor division by 2^S).  Everything is an integer.
 
@@ -35,9 +27,8 @@ partial sum is an integer below 2^24 and float32 represents it exactly: addition
 fused multiply-adds are exact whatever the summation order, blocking or thread count the
 convolution library picks (direct or GEMM convolution; no transform-domain algorithm is
 used by torch's CPU conv2d for these shapes).  The shift is a multiplication by 2^-S
-(exact) and a floor; the last layer's accumulators go to int64 for the scaling.
-``infer_accumulator_reference`` recomputes all of it with NumPy int64 sums, tap by tap, and
-the tests demand identical output (and for 1 and 2 torch threads).
+(exact) and a floor.  ``infer_reference`` recomputes all of it with NumPy int64 sums, tap
+by tap, and the tests demand identical output (and for 1 and 2 torch threads).
 """
 from __future__ import annotations
 
@@ -48,9 +39,6 @@ N_IN = 7
 N_OUT = 6
 QP_PLANE_SCALE = 4
 QP_PLANE_OFFSET = 32
-SCALE_LOG2 = 2
-SCALE_NUM = (2, 3, 4, 5)       # residual scale SCALE_NUM[cnnlf_scale_idx] / 2^SCALE_LOG2
-UNIT_SCALE_IDX = 2             # scale 1
 
 
 class IntModel:
@@ -128,8 +116,8 @@ def split_output(planes, r):
     return tuple(np.clip(p, 0, 255).astype(np.int16) for p in (oy, ocb, ocr))
 
 
-def infer_accumulator(model, x, threads=0):
-    """The last layer's accumulators acc [6, H/2, W/2] (np.int64) for input x [7, H/2, W/2],
+def infer_residual(model, x, threads=0):
+    """The network's integer residual r [6, H/2, W/2] (np.int32) for input x [7, H/2, W/2],
     evaluated with torch in float32 (exact, see the module doc)."""
     import torch
     if threads:
@@ -140,13 +128,14 @@ def infer_accumulator(model, x, threads=0):
         last = len(ws) - 1
         for i in range(len(ws)):
             a = torch.nn.functional.conv2d(a, ws[i], bs[i], padding=1)
+            a = torch.floor(a * sc[i])
             if i < last:
-                a = torch.clamp_(torch.floor(a * sc[i]), 0.0, 255.0)
-        return a[0].to(torch.int64).numpy()
+                a = torch.clamp_(a, 0.0, 255.0)
+        return a[0].to(torch.int32).numpy()
 
 
-def infer_accumulator_reference(model, x):
-    """Slow reference of ``infer_accumulator``: NumPy int64, one 3x3 tap at a time."""
+def infer_residual_reference(model, x):
+    """Slow reference of ``infer_residual``: NumPy int64, one 3x3 tap at a time."""
     a = x.astype(np.int64)
     last = model.layers - 1
     for i, (w, b, s) in enumerate(zip(model.weights, model.biases, model.shifts)):
@@ -161,28 +150,17 @@ def infer_accumulator_reference(model, x):
             for kx in range(3):
                 tap = p[:, ky:ky + h, kx:kx + wd]            # [cin, h, w]
                 acc += np.tensordot(w64[:, :, ky, kx], tap, axes=(1, 0))
-        if i == last:
-            return acc
-        a = np.clip(acc >> s[:, None, None], 0, 255)
+        a = acc >> s[:, None, None]
+        if i < last:
+            a = np.clip(a, 0, 255)
+    return a.astype(np.int32)
 
 
-def scale_residual(model, acc, scale_idx=(UNIT_SCALE_IDX,) * 3):
-    """The residual r [6, H/2, W/2] (np.int32) of the last layer's accumulators, each colour
-    component (the 4 luma phases, Cb, Cr) at its scale SCALE_NUM[scale_idx[cIdx]] / 4."""
-    s = model.shifts[-1].astype(np.int64)[:, None, None]
-    k = np.array([SCALE_NUM[scale_idx[c]] for c in (0, 0, 0, 0, 1, 2)], np.int64)[:, None, None]
-    return (((acc - (np.int64(1) << (s - 1))) * k + (np.int64(1) << (s + SCALE_LOG2 - 1))) >> (s + SCALE_LOG2)).astype(np.int32)
-
-
-def infer_residual(model, x, threads=0, scale_idx=(UNIT_SCALE_IDX,) * 3, reference=False):
-    """The network's integer residual r [6, H/2, W/2] (np.int32) for input x [7, H/2, W/2]."""
-    acc = infer_accumulator_reference(model, x) if reference else infer_accumulator(model, x, threads)
-    return scale_residual(model, acc, scale_idx)
-
-
-def filter_planes(model, planes, qp, threads=0, reference=False, scale_idx=(UNIT_SCALE_IDX,) * 3):
+def filter_planes(model, planes, qp, threads=0, reference=False):
     """The filtered picture (new int16 planes) for a decoded picture and its QP."""
-    return split_output(planes, infer_residual(model, make_input(planes, qp), threads, scale_idx, reference))
+    x = make_input(planes, qp)
+    r = infer_residual_reference(model, x) if reference else infer_residual(model, x, threads)
+    return split_output(planes, r)
 
 
 # --------------------------------------------------------------------------- weights files

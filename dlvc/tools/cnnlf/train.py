@@ -2,15 +2,15 @@
 
     dlvc-train cnnlf --minutes 30 --data ../training -o dlvc/tools/cnnlf/weights/cnnlf
 
-1. Data (cached in --work, reused when the same job list is asked again): crops of the
-   ../shared/training images (never the test sequences) coded all-intra, and short clips
+1. Data (cached in --work per clip, QP and the clip's samples): the ../shared/training
+   images (never the test sequences) coded all-intra whole, and short clips
    (World's frames; every training image moved by a known random motion) coded
    with cfg/lowdelay.cfg (low-delay P), each at QPs 22, 27, 32, 37, with the filter off.
    The encoder's own pictures are captured at both filter stages (slot A: deblocked, before
    SAO; slot B: after SAO) next to the original and the slice's QP and type.  A few images
    and the last frames of World are held out for validation.
 2. Training (float, Adam, random patches from both stages so one model serves either
-   slot; 96x96 luma patches): a shared model over all QPs (the QP is an input plane), then one fine-tuned copy
+   slot; 96x96 luma patches, flipped and transposed at random): a shared model over all QPs (the QP is an input plane), then one fine-tuned copy
    per QP band (--bands), each ending with quantisation-aware training.
 3. Quantisation to the integer model (infer.py, exact by construction), validation of the
    *integer* model on the held-out pictures (PSNR gain of the whole-picture filter, no CTU

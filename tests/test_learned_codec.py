@@ -102,9 +102,10 @@ def test_round_trip_bits_and_psnr(env, codec):
 
 
 def _cli(args, capsys):
-    from dlvc.learned.cli import main
+    """dlvc-enc (args[0] == "enc") or dlvc-dec with args[1:]: exit status, stderr."""
+    from dlvc.cli import dec, enc
     with pytest.raises(SystemExit) as e:
-        main(args)
+        {"enc": enc.main, "dec": dec.main}[args[0]](args[1:])
     err = capsys.readouterr().err.strip()
     return e.value.code, err
 
@@ -193,3 +194,78 @@ def test_dlvc_train_cli_writes_record(env):
     assert rec["steps"] == 2 and rec["lmbda"] == 0.013 and rec["width"] == 8
     assert "bpp" in rec["validation"] and "psnr_yuv" in rec["validation"]
     assert rec["data"]["held_out"] and rec["seed"] == 0
+
+
+def test_training_goes_on_from_shipped_weights(env, tmp_path):
+    """--init takes an .npz with its record: the steps count on and, for the same lambda,
+    the validation curve goes on from the record's."""
+    from dlvc.learned.train import train
+    prior = json.loads((env / "w" / "ssf_q2.json").read_text())
+    rec = train("ssf", str(tmp_path / "more"), minutes=0, steps=2, lmbda=0.025,
+                data_dir=str(env / "data"), init=str(env / "w" / "ssf_q2.npz"),
+                iframe_path=str(env / "w" / "iframe_q2.npz"), val_every_s=1e9,
+                log=lambda *a: None, batch=2)
+    assert rec["init"]["from"] == "ssf_q2.npz"
+    assert rec["init"]["weights_sha256"] == prior["weights_sha256"]
+    assert rec["steps"] == prior["steps"] + 2 and rec["config"] == prior["config"]
+    n = len(prior["validation_curve"])
+    assert rec["validation_curve"][:n] == prior["validation_curve"]
+    assert [c["step"] for c in rec["validation_curve"][n:]] == [prior["steps"], prior["steps"] + 2]
+    other = train("ssf", str(tmp_path / "other"), minutes=0, steps=1, lmbda=0.013,
+                  data_dir=str(env / "data"), init=str(env / "w" / "ssf_q2.npz"),
+                  iframe_path=str(env / "w" / "iframe_q2.npz"),
+                  val_every_s=1e9, log=lambda *a: None, batch=2)
+    assert [c["step"] for c in other["validation_curve"]] == [prior["steps"], prior["steps"] + 1]
+
+
+def test_non_finite_loss_skips_the_update(env, tmp_path, monkeypatch):
+    """A NaN loss (or gradient) must not reach the weights: the step is skipped and counted."""
+    from dlvc.learned import train as tr
+    real, calls = tr.compute_loss, []
+
+    def flaky(*a, **k):
+        calls.append(1)
+        loss = real(*a, **k)
+        return loss * float("nan") if len(calls) == 2 else loss
+    monkeypatch.setattr(tr, "compute_loss", flaky)
+    logs = []
+    rec = tr.train("iframe", str(tmp_path / "nan"), minutes=0, steps=3, lmbda=0.025, width=8,
+                   data_dir=str(env / "data"), val_every_s=1e9, log=logs.append, batch=2)
+    assert rec["steps_skipped_non_finite"] == 1 and rec["steps"] == 3
+    assert any("update skipped" in m for m in logs)
+    assert np.isfinite(rec["validation"]["rd_cost"])
+    ck = torch.load(str(tmp_path / "nan.pt"), weights_only=False)
+    assert all(torch.isfinite(v).all() for v in ck["model"].values() if v.is_floating_point())
+
+
+def test_eval_sweeps_a_learned_codec_over_its_rate_points(env, tmp_path):
+    """dlvc-eval: a configuration with Codec = ssf has rate points, not QPs, as its RD points;
+    dlvc-enc gets --LearnedRatePoint=N, dlvc-dec decodes exactly what the encoder reconstructed."""
+    from dlvc.eval import plan, runner_dlvc, sweep
+    from dlvc.eval.runs import Cache
+    from dlvc.eval.sequences import discover
+    from dlvc.eval.testclip import write_clip
+    from dlvc.learned.train import train
+    w = tmp_path / "w"
+    w.mkdir()
+    for r in (1, 2, 3, 4):  # tiny models: one I-frame model per rate point (seeds), one SSF
+        train("iframe", str(w / f"iframe_q{r}"), minutes=0, steps=1, lmbda=0.025, width=8, seed=r,
+              data_dir=str(env / "data"), val_every_s=1e9, log=lambda *a: None, batch=2)
+        for ext in ("npz", "json"):
+            shutil.copy(env / "w" / f"ssf_q2.{ext}", w / f"ssf_q{r}.{ext}")
+    clip = discover([write_clip(str(tmp_path), "Synth", 64, 64, 25, 2)])[0]
+    hevc = plan.parse_variant("hevc:Codec=hevc")
+    ssf = plan.parse_variant(f"ssf:Codec=ssf,LearnedWeights={w}")
+    specs = plan.build_specs([hevc, ssf], [clip], plan.QPS, {clip.name: 2})
+    learned = [s for s in specs if s.label == "ssf"]
+    assert [s.qp for s in learned] == list(plan.LEARNED_POINTS)
+    assert [s.point for s in learned] == ["RP1", "RP2", "RP3", "RP4"]
+    assert [s.qp for s in specs if s.label == "hevc"] == list(plan.QPS)
+    cmd = runner_dlvc.command_line(learned[2], "in.yuv", "o.bin", "r.yuv", "s.json")
+    assert "--LearnedRatePoint=3" in cmd and "-q" not in cmd
+    res, fail, _ = sweep.run_specs(learned, Cache(str(tmp_path / "cache")), jobs=1, progress=False)
+    assert not fail, fail[0][1]
+    rs = sorted(res.values(), key=lambda r: r["qp"])
+    assert [r["point"] for r in rs] == ["RP1", "RP2", "RP3", "RP4"]
+    for r in rs:
+        assert r["bit_exact"] is True and r["ffmpeg_exact"] is None  # not an HEVC stream

@@ -69,14 +69,15 @@ def test_option_items_have_config_form():
 
 
 def test_cfg_files_parse():
-    from dlvc.learned.cli import parse
-    from dlvc.learned.options import ENCODER_ITEMS
+    from dlvc.config import ENCODER, parse_args
     for m in ("ssf", "dvc"):
-        cfg = parse(["-c", os.path.join(ROOT, "cfg", "learned", f"{m}.cfg"), "-i", "a.yuv",
-                     "-wdt", "416", "--LearnedRatePoint=3"], ENCODER_ITEMS)
-        assert cfg["Codec"] == m and cfg["LearnedRatePoint"] == 3 and cfg["SourceWidth"] == 416
-    with pytest.raises(DlvcError):
-        parse(["--LearnedRatePoint=9"], ENCODER_ITEMS)
+        cfg = parse_args(["-c", os.path.join(ROOT, "cfg", "learned", f"{m}.cfg"), "-i", "a.yuv",
+                          "-wdt", "416", "-hgt", "240", "-fr", "25", "-f", "3", "-b", "o.bin",
+                          "--LearnedRatePoint=3"], "dlvc-enc", ENCODER, validate=False)
+        assert cfg.Codec == m and cfg.LearnedRatePoint == 3 and cfg.SourceWidth == 416
+    with pytest.raises(DlvcError, match="LearnedRatePoint"):
+        parse_args(["-c", os.path.join(ROOT, "cfg", "learned", "ssf.cfg"), "--LearnedRatePoint=9"],
+                   "dlvc-enc", ENCODER)
 
 
 def test_shipped_weights_small_and_recorded():

@@ -208,8 +208,10 @@ def _report(args, configs, seqs, records, frames_of):
     plots = rd_plots(curves, names, [anchor_label] + tests, out, args.anchor_config)
     sizes = {s.name: f"{s.width}x{s.height}" for s in seqs}
     intro = [
-        f"Structure {args.anchor_config}; QPs {' '.join(map(str, args.qps))}; frames "
-        + ", ".join(f"{k} {v}" for k, v in frames_of.items()) + ".",
+        f"Structure {args.anchor_config}; QPs {' '.join(map(str, args.qps))}"
+        + ("".join(f" ({c.label}: rate points {' '.join(map(str, plan.points(c, args.qps)))})"
+                   for c in configs if c.params.get("points")))
+        + "; frames " + ", ".join(f"{k} {v}" for k, v in frames_of.items()) + ".",
         f"BD-rate: {args.bd_method} interpolation ({'piecewise cubic, as the JCT-VC/JVET CTC spreadsheet' if args.bd_method == 'pchip' else 'not the CTC default'}), "
         "rate = all bits of the stream; negative = fewer bits than the anchor at equal PSNR. "
         f"Y/U/V-PSNR: mean of per-frame PSNRs; YUV: {report.YUV_KEYS[args.yuv_weights][1]}.",

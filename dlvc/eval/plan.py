@@ -12,6 +12,9 @@ from .runs import RunSpec
 from .sequences import check_frames, content_hash
 
 QPS = (22, 27, 32, 37)
+# the learned codecs (Codec = ssf | dvc) have no QP: their RD points are their trained rate points
+LEARNED_POINTS = (1, 2, 3, 4)
+POINT_KEY = "LearnedRatePoint"
 
 
 @dataclass
@@ -78,19 +81,44 @@ def fingerprints(configs):
     return out
 
 
+def learned_codec(config):
+    """The learned codec (ssf, dvc) a dlvc configuration selects with its Codec key, or None."""
+    if config.codec != "dlvc":
+        return None
+    from dlvc.config import load_cfg_files
+    from dlvc.errors import DlvcError
+    try:
+        keys = load_cfg_files(config.cfgs)
+    except DlvcError as e:
+        raise EvalError(f"configuration {config.label!r}: {e}") from None
+    codec = keys.get("Codec", "hevc").strip()
+    for o in config.overrides:
+        k, _, v = o.partition("=")
+        codec = v.strip() if k == "Codec" else codec
+    return None if codec == "hevc" else codec
+
+
+def points(config, qps):
+    """A configuration's RD points: the QPs, or a learned codec's rate points."""
+    return LEARNED_POINTS if config.params.get("points") == POINT_KEY else tuple(qps)
+
+
 def build_specs(configs, seqs, qps, frames_of, ms_ssim=False):
     """frames_of: dict sequence name -> frame count."""
     if len(qps) < 4:
         raise EvalError(f"{len(qps)} QP(s) given; BD-rate needs at least 4 RD points")
     fps = fingerprints(configs)
+    for c in configs:
+        check_cfgs(c.cfgs)
+        if learned_codec(c):
+            c.params["points"] = POINT_KEY
     specs = []
     for s in seqs:
         n = frames_of[s.name]
         check_frames(s, n)
         h = content_hash(s, n)
         for c in configs:
-            check_cfgs(c.cfgs)
-            for qp in qps:
+            for qp in points(c, qps):
                 specs.append(RunSpec(c.codec, c.label, s, int(qp), n, tuple(c.cfgs), tuple(c.overrides),
                                      tuple(sorted(c.params.items())), fps[c.codec], h, ms_ssim))
     return specs

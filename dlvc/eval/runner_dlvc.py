@@ -1,7 +1,8 @@
 """dlvc runs: dlvc-enc and dlvc-dec as child processes (realistic timing; a crash fails one run).
 
 Contract: ``dlvc-enc -c CFG [-c CFG2] -i SEQ.yuv -wdt W -hgt H -fr FPS -f N -q QP -b OUT.bin
--o REC.yuv --StatsFile=STATS.json [--Key=value ...]`` and ``dlvc-dec -b OUT.bin -o DEC.yuv``.
+-o REC.yuv --StatsFile=STATS.json [--Key=value ...]`` (a learned codec: ``--LearnedRatePoint=N``
+instead of ``-q``) and ``dlvc-dec -b OUT.bin -o DEC.yuv [--CNNLFWeights=.. --LearnedWeights=..]``.
 Nothing the encoder says is taken on trust: bits are the size of OUT.bin, quality is
 measured here on DEC.yuv (what a decoder produces) against the source, and the encoder's
 stats must agree with the file size and with the PSNR of REC.yuv measured here.
@@ -25,6 +26,8 @@ from .sequences import as_yuv_file, read_yuv_file, split_planes
 PKG = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))  # .../dlvc
 REPO = os.path.dirname(PKG)
 PSNR_TOL = 0.01  # dB between the encoder's stats and our measurement of REC.yuv
+# overrides dlvc-dec gets too: where to find the weights that a configuration's streams name
+DECODER_KEYS = ("CNNLFWeights", "LearnedWeights")
 
 
 def fingerprint():
@@ -75,12 +78,18 @@ def decode_with_ffmpeg(path, seq):
     return frames, cpu
 
 
+def point_args(spec):
+    """-q QP, or a learned codec's rate point (plan.LEARNED_POINTS)."""
+    key = spec.param.get("points")
+    return [f"--{key}={spec.qp}"] if key else ["-q", str(spec.qp)]
+
+
 def command_line(spec, src, out, rec, stats):
     p, seq = spec.param, spec.seq
     enc = shlex.split(p["dlvc_enc"]) if p.get("dlvc_enc") else default_command("dlvc-enc")
     return [*enc, *sum((["-c", c] for c in spec.cfgs), []), "-i", src,
             "-wdt", str(seq.width), "-hgt", str(seq.height), "-fr", str(seq.fps_arg()),
-            "-f", str(spec.frames), "-q", str(spec.qp), "-b", out, "-o", rec,
+            "-f", str(spec.frames), *point_args(spec), "-b", out, "-o", rec,
             f"--StatsFile={stats}", *("--" + o for o in spec.overrides)]
 
 
@@ -104,7 +113,8 @@ def run(spec, workdir):
     ewall, ecpu = run_built(command_line(spec, src, out, rec, stats_path), os.path.join(workdir, "enc.log"),
                             env, f"dlvc-enc ({spec.describe()})")
     dec_cmd = shlex.split(p["dlvc_dec"]) if p.get("dlvc_dec") else default_command("dlvc-dec")
-    dwall, dcpu = run_built([*dec_cmd, "-b", out, "-o", dec], os.path.join(workdir, "dec.log"),
+    dec_overrides = ["--" + o for o in spec.overrides if o.split("=")[0] in DECODER_KEYS]
+    dwall, dcpu = run_built([*dec_cmd, "-b", out, "-o", dec, *dec_overrides], os.path.join(workdir, "dec.log"),
                             env, f"dlvc-dec ({spec.describe()})")
     try:
         with open(stats_path) as f:

@@ -26,7 +26,7 @@ class RunSpec:
     codec: str  # dlvc | x264 | x265 | svtav1 | hm
     label: str  # the curve's name in reports ("dlvc", "dlvc CnnLF=0", "x265")
     seq: Sequence
-    qp: int
+    qp: int  # the QP, or the rate point of a learned codec (params "points")
     frames: int
     cfgs: tuple = ()
     overrides: tuple = ()  # ("Key=value", ...)
@@ -50,8 +50,13 @@ class RunSpec:
         }
         return hashlib.sha256(json.dumps(blob, sort_keys=True).encode()).hexdigest()
 
+    @property
+    def point(self):
+        """The RD point's name: QP32, or rate point 2 of a learned codec (RP2)."""
+        return f"RP{self.qp}" if self.param.get("points") == "LearnedRatePoint" else f"QP{self.qp}"
+
     def describe(self):
-        return f"{self.label} {self.seq.name} QP{self.qp} ({self.frames} frames)"
+        return f"{self.label} {self.seq.name} {self.point} ({self.frames} frames)"
 
     def to_json(self):
         d = asdict(self)

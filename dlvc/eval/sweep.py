@@ -36,7 +36,7 @@ def execute(spec, keep_dir=None):
     try:
         with tempfile.TemporaryDirectory(prefix="dlvc-eval-") as d:
             res = _runner(spec.codec).run(spec, d)
-        res.update(codec=spec.codec, label=spec.label, sequence=spec.seq.name, qp=spec.qp,
+        res.update(codec=spec.codec, label=spec.label, sequence=spec.seq.name, qp=spec.qp, point=spec.point,
                    frames=spec.frames, fps=spec.seq.fps_arg(), spec=spec.to_json(),
                    host=os.uname().nodename)
         return "ok", res
@@ -160,7 +160,8 @@ def warmup(specs, cache):
     import dataclasses
     done = set()
     for s in specs:
-        if s.codec != "dlvc" or (s.cfgs, s.overrides) in done or cache.get(s.key()) is not None:
+        if (s.codec != "dlvc" or s.param.get("points") or (s.cfgs, s.overrides) in done
+                or cache.get(s.key()) is not None):  # the learned codecs have nothing to compile
             continue
         done.add((s.cfgs, s.overrides))
         execute(dataclasses.replace(s, frames=1, qp=32))  # errors resurface in the real runs

@@ -2,14 +2,9 @@
 
 No torch here.  Each item is either a group heading (str) or the keyword arguments of
 one ``dlvc.config.Option`` (a dict, so this module need not import dlvc.config, which
-includes it).  config.py takes them in with::
-
-    from dlvc.learned.options import ENCODER_ITEMS, DECODER_ITEMS
-    ENCODER_OPTIONS = _table(..., *[i if isinstance(i, str) else O(**i) for i in ENCODER_ITEMS])
-    DECODER_OPTIONS = _table(..., *[i if isinstance(i, str) else O(**i) for i in DECODER_ITEMS])
-
-and dlvc-enc calls ``dlvc.learned.codec.encode_sequence(cfg)`` when ``cfg.Codec != "hevc"``;
-dlvc-dec calls ``dlvc.learned.codec.decode_stream(path, out_path, cfg)`` when
+includes them in ENCODER_OPTIONS / DECODER_OPTIONS).  dlvc-enc calls
+``dlvc.learned.codec.encode_sequence(cfg)`` when ``cfg.Codec != "hevc"``; dlvc-dec calls
+``dlvc.learned.codec.decode_stream(path, out_path, cfg)`` when
 ``dlvc.learned.stream.is_learned_stream(first bytes)``.
 """
 

@@ -73,6 +73,11 @@ def _load(kind, npz):
     return model, rec
 
 
+def load_model_file(kind, npz):
+    """-> (model in eval mode, its training record) from weights + record, checked."""
+    return _load(kind, npz)
+
+
 def load_iframe_file(npz):
     model, rec = _load("iframe", npz)
     return model, {"file": os.path.basename(npz), "weights_sha256": rec["weights_sha256"]}

@@ -17,7 +17,8 @@ the same rate point, each P references the previous reconstruction.
 
 A run is bounded by ``--minutes`` (and/or ``--steps``); with ``--steps N --seed S`` the
 run is repeatable.  Each run writes OUT.pt (float32 checkpoint + optimiser, to resume
-or fine-tune with ``--init``), OUT.npz (shipped weights: float16 parameters, exact
+or fine-tune with ``--init``; ``--init`` also takes shipped weights, OUT.npz and its
+record), OUT.npz (shipped weights: float16 parameters, exact
 entropy tables) and OUT.json (the training record).
 """
 import json
@@ -222,7 +223,17 @@ def train(kind, out, minutes=10.0, steps=0, lmbda=0.013, width=32, seed=0, data_
     rng = np.random.default_rng(seed)
     data = Data(data_dir or default_data_dir())
     init_rec = None
-    if init:
+    prior_curve = []
+    if init and init.endswith(".npz"):  # shipped weights (float16) and their record
+        model, rec = registry.load_model_file(kind, init)
+        for p in model.parameters():
+            p.data = p.data.float()
+        init_rec = {"from": os.path.basename(init), "steps": rec["steps"],
+                    "weights_sha256": rec["weights_sha256"]}
+        prior_steps = rec["steps"]
+        if rec["lmbda"] == lmbda:  # the same objective: its validation curve goes on
+            prior_curve = rec.get("validation_curve", [])
+    elif init:
         ck = torch.load(init + ".pt" if not init.endswith(".pt") else init, weights_only=False)
         model_cfg = {k: v for k, v in {**ck["config"], **model_cfg}.items() if k != "width"}
         width = ck["config"]["width"]
@@ -230,6 +241,8 @@ def train(kind, out, minutes=10.0, steps=0, lmbda=0.013, width=32, seed=0, data_
         model.load_state_dict(ck["model"], strict=False)
         init_rec = {"from": os.path.basename(init), "steps": ck["steps"]}
         prior_steps = ck["steps"]
+        if ck.get("lmbda") == lmbda:
+            prior_curve = ck.get("curve", [])
     else:
         model = build_model(kind, width, **model_cfg)
         prior_steps = 0
@@ -253,6 +266,7 @@ def train(kind, out, minutes=10.0, steps=0, lmbda=0.013, width=32, seed=0, data_
     step = 0
     deadline = t0 + minutes * 60 if minutes else float("inf")
     losses = []
+    skipped = 0
     while True:
         now = time.time()
         if (steps and step >= steps) or now >= deadline:
@@ -273,8 +287,18 @@ def train(kind, out, minutes=10.0, steps=0, lmbda=0.013, width=32, seed=0, data_
         seq = sample_batch(data, rng, batch, size, t_frames)
         loss = compute_loss(kind, model, iframe, seq, lmbda, warmup=frac < 0.3)
         opt.zero_grad()
-        loss.backward()
-        torch.nn.utils.clip_grad_norm_(main_params, 1.0)
+        # a non-finite loss or gradient skips the update: backward through grid_sample
+        # with NaN coordinates crashes, and one NaN update would poison every weight
+        finite = bool(torch.isfinite(loss))
+        if finite:
+            loss.backward()
+            finite = bool(torch.isfinite(torch.nn.utils.clip_grad_norm_(main_params, 1.0)))
+        if not finite:
+            skipped += 1
+            log(f"[{kind} l={lmbda}] step {prior_steps + step}: non-finite loss or gradient, "
+                f"update skipped ({skipped} so far)")
+            step += 1
+            continue
         opt.step()
         aux_opt.zero_grad()
         aux_loss(model).backward()
@@ -288,8 +312,10 @@ def train(kind, out, minutes=10.0, steps=0, lmbda=0.013, width=32, seed=0, data_
     log(f"[{kind} l={lmbda}] final step {prior_steps + step} val {v}")
     # float checkpoint (to resume / fine-tune)
     os.makedirs(os.path.dirname(os.path.abspath(out)), exist_ok=True)
+    curve = prior_curve + curve
     torch.save({"config": {**model.config()}, "model": model.state_dict(),
-                "steps": prior_steps + step, "kind": kind}, out + ".pt")
+                "steps": prior_steps + step, "kind": kind, "lmbda": lmbda, "curve": curve},
+               out + ".pt")
     # shipped weights: float16 parameters, entropy tables computed from them
     model.eval()
     round_to_half(model)
@@ -300,6 +326,7 @@ def train(kind, out, minutes=10.0, steps=0, lmbda=0.013, width=32, seed=0, data_
     record = {
         "model": kind, "config": model.config(), "lmbda": lmbda, "width": model.config()["width"],
         "seed": seed, "steps": prior_steps + step, "steps_this_run": step,
+        "steps_skipped_non_finite": skipped,
         "minutes_this_run": round((time.time() - t0) / 60, 2),
         "batch": batch, "crop": size, "frames_per_sequence": 1 if kind == "iframe" else frames,
         "lr": lr, "init": init_rec, "iframe": iframe_info,
@@ -336,7 +363,8 @@ def add_subparsers(sub):
         p.add_argument("--width", type=int, default=32, help="channel width")
         p.add_argument("--seed", type=int, default=0)
         p.add_argument("--data", default=None, help="training folder (default ../shared/training, ../training)")
-        p.add_argument("--init", default=None, help="checkpoint (.pt) to fine-tune from")
+        p.add_argument("--init", default=None, help="checkpoint (.pt) or shipped weights (.npz with "
+                       "its .json record) to go on from")
         p.add_argument("--batch", type=int, default=None)
         p.add_argument("--size", type=int, default=128, help="crop size (multiple of 128)")
         p.add_argument("--lr", type=float, default=3e-4)

@@ -69,13 +69,15 @@ def _cfg(env, codec, name, **kw):
     return c
 
 
-@pytest.mark.parametrize("codec", ["ssf", "dvc"])
-def test_round_trip_bits_and_psnr(env, codec):
+@pytest.mark.parametrize("codec,intra", [("ssf", "hevc"), ("dvc", "hevc"), ("ssf", "learned"),
+                                         ("dvc", "learned")])
+def test_round_trip_bits_and_psnr(env, codec, intra):
     from dlvc.io import read_video
     from dlvc.learned.codec import decode_stream, encode_sequence
     from dlvc.metrics import mse, psnr_from_mse, yuv_psnr
-    cfg = _cfg(env, codec, codec)
+    cfg = _cfg(env, codec, f"{codec}_{intra}", LearnedIntra=intra)
     stats = encode_sequence(cfg)
+    codec = f"{codec}_{intra}"
     with open(cfg["StatsFile"]) as fh:
         js = json.load(fh)
     for k in ("frames", "bits", "bitrate_kbps", "psnr_y", "psnr_u", "psnr_v", "psnr_yuv",
@@ -88,7 +90,17 @@ def test_round_trip_bits_and_psnr(env, codec):
     # bits from the strings plus the header == the file size
     data = open(cfg["BitstreamFile"], "rb").read()
     s = st.parse(data)
-    assert [t for t, _ in s.frames] == [0, 1, 1, 0]
+    i_type = st.I_HEVC if intra == "hevc" else st.I_LEARNED
+    assert [t for t, _ in s.frames] == [i_type, st.P, st.P, i_type]
+    if intra == "hevc":  # an HEVC I-frame is a plain HEVC stream: FFmpeg decodes it to the same picture
+        import av
+        ctx = av.CodecContext.create("hevc", "r")
+        pics = [f for pk in ctx.parse(s.frames[3][1][0]) + ctx.parse(None) for f in ctx.decode(pk)]
+        pics += ctx.decode(None)
+        assert len(pics) == 1
+        ff = pics[0].reformat(format="yuv420p").to_ndarray().ravel()
+        rec3 = open(cfg["ReconFile"], "rb").read()[3 * W * H * 3 // 2:]
+        assert ff.tobytes() == rec3
     counted = st.HEADER_BYTES + sum(st.framing_bytes(t, ss) + sum(map(len, ss)) for t, ss in s.frames)
     assert counted == len(data) and stats["bits"] == 8 * len(data)
     assert stats["bits"] == stats["header_bits"] + sum(p["bits"] for p in stats["pictures"])
@@ -122,6 +134,29 @@ def test_unknown_weights_hash(env, capsys):
     code, err = _cli(["dec", "-b", str(bad), "-o", str(out), f"--LearnedWeights={env / 'w'}"], capsys)
     assert code != 0 and len(err.splitlines()) == 1 and "does not hold" in err
     assert not out.exists() and not [p for p in os.listdir(env) if p.startswith(".badhash")]
+
+
+def test_corrupt_hevc_i_frame(env, capsys):
+    """An HEVC I-frame string that does not decode to one picture of the stream's size:
+    one line, non-zero exit, no output."""
+    from dlvc.learned.codec import encode_sequence
+    cfg = _cfg(env, "ssf", "hevc_bad", LearnedIntra="hevc")
+    encode_sequence(cfg)
+    s = st.parse(open(cfg["BitstreamFile"], "rb").read())
+    other = _cfg(env, "ssf", "hevc_small", LearnedIntra="hevc", FramesToBeEncoded=1)
+    for bad_string in (b"\x00\x00\x01\x40\x01garbage", None):
+        if bad_string is None:  # a valid HEVC picture of another size
+            small = env / "small.yuv"
+            small.write_bytes(open(other["InputFile"], "rb").read()[:48 * 32 * 3 // 2])
+            encode_sequence(dict(other, InputFile=str(small), SourceWidth=48, SourceHeight=32))
+            bad_string = st.parse(open(other["BitstreamFile"], "rb").read()).frames[0][1][0]
+        frames = [(s.frames[0][0], [bad_string])] + s.frames[1:]
+        bad = env / "hevc_bad_i.bin"
+        bad.write_bytes(s.header.pack() + b"".join(st.frame_record(t, ss) for t, ss in frames))
+        out = env / "hevc_bad_i.yuv"
+        code, err = _cli(["dec", "-b", str(bad), "-o", str(out), f"--LearnedWeights={env / 'w'}"], capsys)
+        assert code != 0 and len(err.splitlines()) == 1 and "HEVC I-frame" in err, err
+        assert not out.exists()
 
 
 def test_truncated_stream(env, capsys):

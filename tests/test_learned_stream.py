@@ -48,6 +48,20 @@ def test_bad_streams_are_one_line_errors():
         st.parse(data[:5] + b"\x07" + data[6:], "x.bin")
 
 
+def test_hevc_i_frames_need_version_2():
+    """Frame type 2 (an HEVC I-frame: one string) is read in version 2 streams only, and a
+    P-frame cannot open a stream."""
+    h = st.Header("ssf", 2, bytes(32), 96, 64, 2, 0, 25.0)
+    frames = [(st.I_HEVC, [b"\x00\x00\x01hevc"]), (st.P, [b"a", b"b", b"c", b"d"])]
+    data = h.pack() + b"".join(st.frame_record(t, s) for t, s in frames)
+    assert data[4] == st.FORMAT_VERSION == 2 and st.parse(data).frames == frames
+    with pytest.raises(DlvcError, match="frame 0 has type 2"):
+        st.parse(data[:4] + b"\x01" + data[5:], "x.bin")
+    p_first = h.pack() + st.frame_record(st.P, [b"a", b"b", b"c", b"d"]) * 2
+    with pytest.raises(DlvcError, match="frame 0 has type 1"):
+        st.parse(p_first, "x.bin")
+
+
 def test_no_torch_at_import():
     code = ("import sys, dlvc.learned, dlvc.learned.stream, dlvc.learned.options, "
             "dlvc.learned.registry, dlvc.cli.train; "

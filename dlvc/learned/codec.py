@@ -2,8 +2,8 @@
 
 ``encode_sequence(cfg)``: cfg is dlvc's Config (or any object/dict with the keys
 InputFile, SourceWidth, SourceHeight, FrameRate, FrameSkip, FramesToBeEncoded,
-BitstreamFile, ReconFile, StatsFile, Codec, LearnedRatePoint, LearnedGOP,
-LearnedThreads, LearnedWeights).  ``decode_stream(path, out_path)``.
+BitstreamFile, ReconFile, StatsFile, Codec, LearnedRatePoint, LearnedGOP, LearnedIntra,
+LearnedIntraQP, LearnedThreads, LearnedWeights).  ``decode_stream(path, out_path)``.
 
 Pictures are 8-bit I420 in and out.  Each frame is padded (edge replication, as HM)
 to a multiple of 64, coded as YUV 4:4:4 with chroma repeated 2x2, and the
@@ -14,12 +14,16 @@ decoder alike.  PSNR is measured against the source exactly as HM does.
 import json
 import os
 import time
+from contextlib import nullcontext
 
 import numpy as np
 
 from dlvc.errors import DlvcError
 
 from . import stream as st
+from .hevc_intra import IntraEncoder
+from .hevc_intra import decode as decode_hevc_intra
+from .hevc_intra import intra_qp as hevc_intra_qp
 
 PAD = 64
 
@@ -69,6 +73,8 @@ def encode_sequence(cfg):
         raise DlvcError(f"Codec={codec} is not a learned codec (use ssf or dvc)")
     rate = int(_get(cfg, "LearnedRatePoint", 2))
     gop = int(_get(cfg, "LearnedGOP", 12))
+    hevc_intra = str(_get(cfg, "LearnedIntra", "hevc")).lower() == "hevc"
+    iqp = hevc_intra_qp(rate, _get(cfg, "LearnedIntraQP", 0))
     threads = int(_get(cfg, "LearnedThreads", 1))
     src = _get(cfg, "InputFile", "")
     if not src:
@@ -100,19 +106,23 @@ def encode_sequence(cfg):
     mses = []
     ref = None
     t0 = time.perf_counter()
-    with torch.no_grad():
+    intra_enc = IntraEncoder(width, height) if hevc_intra else None
+    with torch.no_grad(), (intra_enc or nullcontext()):
         for i, f in enumerate(frames_in):
-            x = frame_to_tensor(*_padded(f, pw, ph))
             intra = i == 0 or (gop > 0 and i % gop == 0)
-            if intra:
-                strings, xr = iframe.encode(x)
+            if intra and hevc_intra:
+                ftype = st.I_HEVC
+                data, out = intra_enc.encode(f, iqp)
+                strings = [data]
+                ref = frame_to_tensor(*_padded(out, pw, ph))
             else:
-                strings, xr = inter.encode_p(x, ref)
-            planes = tensor_to_planes(xr)
-            ref = frame_to_tensor(*planes)
-            out = crop_frame(planes, width, height)
+                x = frame_to_tensor(*_padded(f, pw, ph))
+                ftype = st.I_LEARNED if intra else st.P
+                strings, xr = iframe.encode(x) if intra else inter.encode_p(x, ref)
+                planes = tensor_to_planes(xr)
+                ref = frame_to_tensor(*planes)
+                out = crop_frame(planes, width, height)
             recon.append(out)
-            ftype = 0 if intra else 1
             rec_bytes = st.frame_record(ftype, strings)
             records.append(rec_bytes)
             m, p = _psnrs(f, out)
@@ -133,6 +143,7 @@ def encode_sequence(cfg):
     mm = np.mean(np.array(mses), axis=0)
     stats = {
         "codec": codec, "rate_point": rate, "gop": gop, "threads": threads,
+        "intra": "hevc" if hevc_intra else "learned", "intra_qp": iqp if hevc_intra else None,
         "frames": n, "width": width, "height": height, "fps": fps,
         "bits": bits, "header_bits": 8 * st.HEADER_BYTES,
         "payload_bits": sum(p["payload_bits"] for p in pictures),
@@ -204,15 +215,21 @@ def decode_stream(path, out_path, cfg=None):
         fh = open(tmp, "wb") if tmp else None
         try:
             for ftype, strings in stream.frames:
-                try:
-                    xr = iframe.decode(strings, (ph, pw)) if ftype == 0 else inter.decode_p(strings, ref)
-                except (RuntimeError, ValueError, IndexError) as e:
-                    raise DlvcError(f"{os.path.basename(path)}: corrupt stream in frame {n}: "
-                                    f"{str(e).splitlines()[0] if str(e) else type(e).__name__}") from None
-                planes = tensor_to_planes(xr)
-                ref = frame_to_tensor(*planes)
+                if ftype == st.I_HEVC:
+                    out = decode_hevc_intra(strings[0], h.width, h.height,
+                                            f"{os.path.basename(path)}: frame {n}")
+                    ref = frame_to_tensor(*_padded(out, pw, ph))
+                else:
+                    try:
+                        xr = iframe.decode(strings, (ph, pw)) if ftype == st.I_LEARNED else inter.decode_p(strings, ref)
+                    except (RuntimeError, ValueError, IndexError) as e:
+                        raise DlvcError(f"{os.path.basename(path)}: corrupt stream in frame {n}: "
+                                        f"{str(e).splitlines()[0] if str(e) else type(e).__name__}") from None
+                    planes = tensor_to_planes(xr)
+                    ref = frame_to_tensor(*planes)
+                    out = crop_frame(planes, h.width, h.height)
                 if fh:
-                    for p in crop_frame(planes, h.width, h.height):
+                    for p in out:
                         fh.write(np.ascontiguousarray(p).tobytes())
                 n += 1
         finally:

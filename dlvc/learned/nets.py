@@ -128,8 +128,11 @@ def yuv_mse(x_hat, x):
 # ---------------------------------------------------------------------------------------------
 
 def _is_entropy_buffer(name):
+    """Buffers kept exact (not float16): the entropy tables, the lower bounds (the
+    likelihood bound 1e-9 is 0 in float16, and log2(0) = -inf) and GDN's pedestal."""
     leaf = name.rsplit(".", 1)[-1]
-    return leaf in ("_offset", "_quantized_cdf", "_cdf_length", "scale_table", "scale_bound", "target")
+    return leaf in ("_offset", "_quantized_cdf", "_cdf_length", "scale_table", "scale_bound",
+                    "target", "bound", "pedestal")
 
 
 def state_to_arrays(model):
@@ -186,6 +189,10 @@ def load_into(model, arrays):
             bufs[k].resize_(a.shape)
     new = {}
     for k, a in arrays.items():
+        if k.rsplit(".", 1)[-1] in ("bound", "pedestal") and a.dtype == np.float16:
+            # weights saved before these buffers were kept exact: the model's own constants
+            new[k] = sd[k]
+            continue
         t = torch.from_numpy(np.array(a))
         new[k] = t.to(sd[k].dtype) if sd[k].is_floating_point() else t.to(sd[k].dtype)
     model.load_state_dict(new)

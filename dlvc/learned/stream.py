@@ -15,8 +15,12 @@ File = header (54 bytes) + one record per frame, in coding (= display) order::
     threads     1  torch threads the encoder used (the decoder uses as many by default:
                    float convolutions are summed in another order with another count)
 
-    frame:  type (1 byte: 0 = I, 1 = P), then for each of its entropy-coded strings
-            (I: 2, SSF P: 4, DVC P: 3) a LEB128 length and the string's bytes.
+    frame:  type (1 byte: 0 = I by the learned I-frame model, 1 = P, 2 = I by dlvc's
+            HEVC intra coding), then for each of its strings (learned I: 2, SSF P: 4,
+            DVC P: 3, HEVC I: 1 -- a complete HEVC Main stream of the one picture at the
+            header's size: VPS, SPS, PPS, an IDR slice) a LEB128 length and the bytes.
+
+Version 1 (no type 2) is still read.
 
 ``parse`` checks the whole file before anything is decoded: a truncated or padded
 file, an unknown version or model is a one-line DlvcError.
@@ -27,12 +31,14 @@ from dataclasses import dataclass, field
 from dlvc.errors import DlvcError
 
 MAGIC = b"DLVL"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
+READS = (1, 2)  # versions this dlvc decodes
+I_LEARNED, P, I_HEVC = 0, 1, 2
 _HEAD = struct.Struct(">4sBBB32sHHIHIB")
 HEADER_BYTES = _HEAD.size
 MODEL_IDS = {"ssf": 1, "dvc": 2}
 MODEL_NAMES = {v: k for k, v in MODEL_IDS.items()}
-N_STRINGS = {("ssf", 0): 2, ("ssf", 1): 4, ("dvc", 0): 2, ("dvc", 1): 3}
+N_STRINGS = {("ssf", 0): 2, ("ssf", 1): 4, ("ssf", 2): 1, ("dvc", 0): 2, ("dvc", 1): 3, ("dvc", 2): 1}
 
 
 def is_learned_stream(first_bytes: bytes) -> bool:
@@ -95,9 +101,9 @@ def parse(data: bytes, name="stream") -> Stream:
     if len(data) < HEADER_BYTES:
         raise DlvcError(f"{name}: truncated stream (header is {len(data)} of {HEADER_BYTES} bytes)")
     magic, ver, mid, rate, wh, w, h, n, gop, fps, threads = _HEAD.unpack_from(data, 0)
-    if ver != FORMAT_VERSION:
+    if ver not in READS:
         raise DlvcError(f"{name}: learned stream format version {ver} is not supported "
-                        f"(this dlvc reads version {FORMAT_VERSION})")
+                        f"(this dlvc reads versions {', '.join(map(str, READS))})")
     if mid not in MODEL_NAMES:
         raise DlvcError(f"{name}: unknown learned model id {mid}")
     if w == 0 or h == 0 or w % 2 or h % 2:
@@ -112,7 +118,7 @@ def parse(data: bytes, name="stream") -> Stream:
             raise DlvcError(f"{name}: truncated stream: {i} of {n} frames present")
         ftype = data[pos]
         pos += 1
-        if ftype not in (0, 1) or (i == 0 and ftype != 0):
+        if ftype not in ((I_LEARNED, P, I_HEVC) if ver >= 2 else (I_LEARNED, P)) or (i == 0 and ftype == P):
             raise DlvcError(f"{name}: corrupt stream: frame {i} has type {ftype}")
         strings = []
         for _ in range(N_STRINGS[(hdr.model, ftype)]):

@@ -64,3 +64,24 @@ def test_no_overlap_is_nan_with_a_note_never_a_number():
 def test_unknown_method():
     with pytest.raises(EvalError, match="interpolation"):
         bd_rate(ANCHOR, ANCHOR, "linear")
+
+
+def test_report_cell_of_a_non_monotonic_curve_is_na_with_a_note():
+    """In a report (notes collected) a curve BD cannot use is n/a for its cells and a note,
+    the other cells and sequences keep their figures; without notes it stays an error."""
+    from dlvc.eval.report import compare
+
+    def recs(pts, u_bad=False):
+        return [{"frames": 3, "bitrate_kbps": r, "psnr_y": d, "psnr_u": d + (5 - 3 * i if u_bad else 5),
+                 "psnr_v": d + 6, "psnr_yuv": d + 1, "encode_s": 1.0, "decode_s": 1.0, "bit_exact": True}
+                for i, (r, d) in enumerate(pts)]
+    anchor = {"A": recs(ANCHOR), "B": recs(ANCHOR)}
+    test = {"A": recs([(r * 0.9, d) for r, d in ANCHOR], u_bad=True), "B": recs([(r * 0.8, d) for r, d in ANCHOR])}
+    notes = []
+    rows = compare(anchor, test, ["A", "B"], notes=notes)
+    assert math.isnan(rows[0]["bd_u"]) and rows[0]["bd_y"] == pytest.approx(-10.0)
+    assert rows[1]["bd_u"] == pytest.approx(-20.0) and math.isnan(rows[2]["bd_u"])
+    assert rows[2]["bd_y"] == pytest.approx(-15.0)
+    assert len(notes) == 1 and "A psnr_u" in notes[0] and "not monotonic" in notes[0]
+    with pytest.raises(EvalError, match="not monotonic"):
+        compare(anchor, test, ["A", "B"])

@@ -52,17 +52,23 @@ def compare(anchor, test, seqs, method="pchip", yuv="hm", what="test vs anchor",
         if len(fa | ft) != 1:
             raise EvalError(f"{what} {s}: frame counts differ (anchor {sorted(fa)}, test {sorted(ft)})")
         row = {"sequence": s}
+
+        def cell(fn, key, name):
+            """A BD figure; with notes, a curve it cannot be computed on (not monotonic, too
+            few points) is n/a and a note instead of an error for the whole report."""
+            try:
+                return fn([(r["bitrate_kbps"], r[key]) for r in a], [(r["bitrate_kbps"], r[key]) for r in t],
+                          method, f"{what} {s} {name}", notes)
+            except EvalError as e:
+                if notes is None:
+                    raise
+                notes.append(f"n/a: {e}")
+                return float("nan")
         for col, key in (("bd_y", "psnr_y"), ("bd_u", "psnr_u"), ("bd_v", "psnr_v"), ("bd_yuv", ykey)):
-            row[col] = bd_rate([(r["bitrate_kbps"], r[key]) for r in a],
-                               [(r["bitrate_kbps"], r[key]) for r in t], method,
-                               f"{what} {s} {key}", notes)
-        row["bd_psnr_y"] = bd_psnr([(r["bitrate_kbps"], r["psnr_y"]) for r in a],
-                                   [(r["bitrate_kbps"], r["psnr_y"]) for r in t], method,
-                                   f"{what} {s} BD-PSNR", notes)
+            row[col] = cell(bd_rate, key, key)
+        row["bd_psnr_y"] = cell(bd_psnr, "psnr_y", "BD-PSNR")
         if all("ms_ssim_y" in r for r in a + t):
-            row["bd_msssim"] = bd_rate([(r["bitrate_kbps"], r["ms_ssim_y"]) for r in a],
-                                       [(r["bitrate_kbps"], r["ms_ssim_y"]) for r in t], method,
-                                       f"{what} {s} MS-SSIM", notes)
+            row["bd_msssim"] = cell(bd_rate, "ms_ssim_y", "MS-SSIM")
         row["enc_t"] = _ratio(t, a, "encode_s")
         row["dec_t"] = _ratio(t, a, "decode_s")
         flags = [r.get("bit_exact") for r in t]

@@ -89,8 +89,8 @@ def learned_codec(config):
     from dlvc.errors import DlvcError
     try:
         keys = load_cfg_files(config.cfgs)
-    except DlvcError as e:
-        raise EvalError(f"configuration {config.label!r}: {e}") from None
+    except DlvcError:  # dlvc-enc itself will say what is wrong with the cfg
+        keys = {}
     codec = keys.get("Codec", "hevc").strip()
     for o in config.overrides:
         k, _, v = o.partition("=")

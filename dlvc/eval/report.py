@@ -116,14 +116,19 @@ def markdown_table(rows, sizes=None):
     return "\n".join(lines)
 
 
+def _point(r):
+    """The QP, or a learned codec's rate point (RP1..RP4)."""
+    return r["point"] if r.get("point", "").startswith("RP") else r["qp"]
+
+
 def points_table(curves, seqs, labels):
-    lines = ["| Codec | Sequence | point | frames | kbps | Y-PSNR | U-PSNR | V-PSNR | YUV-PSNR | enc s | dec s |",
+    lines = ["| Codec | Sequence | QP | frames | kbps | Y-PSNR | U-PSNR | V-PSNR | YUV-PSNR | enc s | dec s |",
              "|" + "---|" * 11]
     for lab in labels:
         for s in seqs:
             for r in curves.get(lab, {}).get(s, []):
                 t = [("-" if r.get(k) is None else f"{r[k]:.3f}") for k in ("encode_s", "decode_s")]
-                lines.append(f"| {lab} | {s} | {r.get('point', 'QP%d' % r['qp'])} | {r['frames']} | {r['bitrate_kbps']:.3f} | "
+                lines.append(f"| {lab} | {s} | {_point(r)} | {r['frames']} | {r['bitrate_kbps']:.3f} | "
                              f"{r['psnr_y']:.4f} | {r['psnr_u']:.4f} | {r['psnr_v']:.4f} | "
                              f"{r['psnr_yuv']:.4f} | {t[0]} | {t[1]} |")
     return "\n".join(lines)

@@ -32,11 +32,24 @@ chain_b() {
     T ssf --quality $(q $r) --minutes $(m 4) --lr 3e-4 --init $CK/ssf_q2.pt --iframe $CK/iframe_q$r.npz -o $CK/ssf_q$r
   done
 }
+# session 12: the inter models go on from those weights (their .npz and record), rate point 2
+# for 62 more minutes, then 5-minute fine-tunes to the other rate points; one chain per model
+more() {
+  local M=$1
+  T $M --quality 5 --minutes $(m 62) --lr 1e-3 --init $CK/${M}_q2.npz --iframe $CK/iframe_q2.npz -o $CK/more/${M}_q2
+  for r in 1 3 4; do
+    T $M --quality $(q $r) --minutes $(m 5) --lr 3e-4 --init $CK/more/${M}_q2.pt --iframe $CK/iframe_q$r.npz -o $CK/more/${M}_q$r
+  done
+}
 A=; B=
 [ "$ONLY" != b ] && { chain_a > $CK/chain_a.log 2>&1 & A=$!; }
 [ "$ONLY" != a ] && { chain_b > $CK/chain_b.log 2>&1 & B=$!; }
 wait $A $B
-for f in $CK/iframe_q?.npz $CK/ssf_q?.npz $CK/dvc_q?.npz; do
+mkdir -p $CK/more
+more ssf > $CK/more_ssf.log 2>&1 & A=$!
+more dvc > $CK/more_dvc.log 2>&1 & B=$!
+wait $A $B
+for f in $CK/iframe_q?.npz $CK/more/ssf_q?.npz $CK/more/dvc_q?.npz; do
   cp "$f" "${f%.npz}.json" "$W/"
 done
 du -ch "$W"/*.npz | tail -1

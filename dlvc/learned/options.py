@@ -26,7 +26,7 @@ ENCODER_ITEMS = (
     _o("LearnedIntra", str, "hevc", "learned codecs: I-frames by dlvc's HEVC intra coding (hevc) or "
        "by the learned I-frame model (learned)", choices=("hevc", "learned")),
     _o("LearnedIntraQP", int, 0, "learned codecs: QP of the HEVC I-frames (0: the rate point's, "
-       "37 34 31 28 for rate points 1..4)", range=(0, 51)),
+       "33 30 28 25 for rate points 1..4)", range=(0, 51)),
     _o("LearnedThreads", int, 1, "learned codecs: torch threads (the decoder must use the same "
        "number for bit-exact output; see dlvc/learned/README.md)", range=(1, 64)),
     _o("LearnedWeights", str, "", "learned codecs: folder of weights to use instead of the "

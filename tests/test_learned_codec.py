@@ -253,6 +253,16 @@ def test_training_goes_on_from_shipped_weights(env, tmp_path):
     assert [c["step"] for c in other["validation_curve"]] == [prior["steps"], prior["steps"] + 1]
 
 
+@pytest.mark.parametrize("kind", ["ssf", "dvc"])
+def test_fine_tune_from_a_checkpoint(env, tmp_path, kind):
+    """--init CK.pt (a model whose entropy tables are sized) to another lambda."""
+    from dlvc.learned.train import train
+    rec = train(kind, str(tmp_path / kind), minutes=0, steps=1, lmbda=0.013, data_dir=str(env / "data"),
+                init=str(env / "w" / f"{kind}_q2.pt"), iframe_path=str(env / "w" / "iframe_q2.npz"),
+                val_every_s=1e9, log=lambda *a: None, batch=2)
+    assert rec["init"] == {"from": f"{kind}_q2.pt", "steps": 1} and rec["steps"] == 2
+
+
 def test_non_finite_loss_skips_the_update(env, tmp_path, monkeypatch):
     """A NaN loss (or gradient) must not reach the weights: the step is skipped and counted."""
     from dlvc.learned import train as tr

@@ -215,8 +215,8 @@ def train(kind, out, minutes=10.0, steps=0, lmbda=0.013, width=32, seed=0, data_
           val_every_s=120.0, log=print, **model_cfg):
     """Train one model; writes OUT.pt, OUT.npz and OUT.json.  Returns the record."""
     import torch
-    from .nets import (arrays_sha256, aux_loss, likelihood_bits, round_to_half, save_arrays,
-                       state_to_arrays, update_entropy_models, yuv_mse)
+    from .nets import (arrays_sha256, aux_loss, likelihood_bits, load_into, round_to_half,
+                       save_arrays, state_to_arrays, update_entropy_models, yuv_mse)
     from . import registry
     torch.set_num_threads(threads)
     torch.manual_seed(seed)
@@ -238,7 +238,7 @@ def train(kind, out, minutes=10.0, steps=0, lmbda=0.013, width=32, seed=0, data_
         model_cfg = {k: v for k, v in {**ck["config"], **model_cfg}.items() if k != "width"}
         width = ck["config"]["width"]
         model = build_model(kind, width, **model_cfg)
-        model.load_state_dict(ck["model"], strict=False)
+        load_into(model, {k: v.numpy() for k, v in ck["model"].items()})  # sizes the entropy tables
         init_rec = {"from": os.path.basename(init), "steps": ck["steps"]}
         prior_steps = ck["steps"]
         if ck.get("lmbda") == lmbda:

@@ -255,12 +255,14 @@ def test_training_goes_on_from_shipped_weights(env, tmp_path):
 
 @pytest.mark.parametrize("kind", ["ssf", "dvc"])
 def test_fine_tune_from_a_checkpoint(env, tmp_path, kind):
-    """--init CK.pt (a model whose entropy tables are sized) to another lambda."""
+    """--init CK.pt of a run that went on from shipped weights (its entropy tables are sized)
+    to another lambda."""
     from dlvc.learned.train import train
-    rec = train(kind, str(tmp_path / kind), minutes=0, steps=1, lmbda=0.013, data_dir=str(env / "data"),
-                init=str(env / "w" / f"{kind}_q2.pt"), iframe_path=str(env / "w" / "iframe_q2.npz"),
-                val_every_s=1e9, log=lambda *a: None, batch=2)
-    assert rec["init"] == {"from": f"{kind}_q2.pt", "steps": 1} and rec["steps"] == 2
+    kw = dict(minutes=0, steps=1, data_dir=str(env / "data"), iframe_path=str(env / "w" / "iframe_q2.npz"),
+              val_every_s=1e9, log=lambda *a: None, batch=2)
+    train(kind, str(tmp_path / "base"), lmbda=0.025, init=str(env / "w" / f"{kind}_q2.npz"), **kw)
+    rec = train(kind, str(tmp_path / kind), lmbda=0.013, init=str(tmp_path / "base.pt"), **kw)
+    assert rec["init"] == {"from": "base.pt", "steps": 2} and rec["steps"] == 3
 
 
 def test_non_finite_loss_skips_the_update(env, tmp_path, monkeypatch):

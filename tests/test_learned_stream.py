@@ -109,5 +109,5 @@ def test_shipped_weights_small_and_recorded():
         with np.load(os.path.join(WEIGHTS, f)) as z:
             arrays = {k: z[k] for k in z.files}
         assert all(a.dtype != np.float32 or k.rsplit(".", 1)[-1] in
-                   ("scale_table", "scale_bound", "target") for k, a in arrays.items())
+                   ("scale_table", "scale_bound", "target", "bound", "pedestal") for k, a in arrays.items())
     assert len(available()) >= 1

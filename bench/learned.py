@@ -23,16 +23,16 @@ import numpy as np
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
-BUNNY = ("BunnyCrop_416x240_25.yuv", 416, 240, 25)
 
 
-def find_sequence(name):
-    dirs = [os.path.join(ROOT, "..", "shared", "sequences"), os.path.join(ROOT, "..", "seqs")]
-    dirs += [d for d in os.environ.get("DLVC_SEQUENCES", "").split(os.pathsep) if d]
-    for d in dirs:
-        if os.path.exists(os.path.join(d, name)):
-            return os.path.join(d, name)
-    raise SystemExit(f"{name} not found in {dirs} (python ../shared/sequences/make_sequences.py)")
+def bunny_crop():
+    """BunnyCrop from ../shared/sequences' manifest, its .yuv found as dlvc-eval finds it (there,
+    in DLVC_SEQUENCES or in ../seqs), MD5 checked."""
+    from dlvc.eval.sequences import discover
+    dirs = [d for d in os.environ.get("DLVC_SEQUENCES", "").split(os.pathsep) if d]
+    s = discover([os.path.join(ROOT, "..", "shared", "sequences")], dirs + [os.path.join(ROOT, "..", "seqs")],
+                 ["BunnyCrop"])[0]
+    return s.path, s.width, s.height, s.fps
 
 
 def threads_check(path, w, h, fps, model, rate, n):
@@ -96,7 +96,7 @@ def main():
     c.add_argument("--weights", default=os.path.join(ROOT, "dlvc", "learned", "weights"))
     a = ap.parse_args()
     if a.cmd == "threads":
-        path, w, h, fps = a.seq or (find_sequence(BUNNY[0]), *BUNNY[1:])
+        path, w, h, fps = a.seq or bunny_crop()
         for m in a.models:
             print(m, json.dumps(threads_check(path, int(w), int(h), float(fps), m, a.rate, a.frames), indent=1))
     else:

@@ -8,13 +8,12 @@ import os
 from dataclasses import dataclass, field
 
 from .errors import EvalError
-from .runs import RunSpec
+from .runs import POINT_KEY, RunSpec
 from .sequences import check_frames, content_hash
 
 QPS = (22, 27, 32, 37)
 # the learned codecs (Codec = ssf | dvc) have no QP: their RD points are their trained rate points
 LEARNED_POINTS = (1, 2, 3, 4)
-POINT_KEY = "LearnedRatePoint"
 
 
 @dataclass

@@ -18,6 +18,8 @@ from dataclasses import asdict, dataclass, field
 from .sequences import Sequence
 
 SCHEMA = 1
+# RunSpec params "points" of a learned codec: its RD points are this cfg key's values, not QPs
+POINT_KEY = "LearnedRatePoint"
 RESULT_FIELDS = ("bits", "psnr_y", "psnr_u", "psnr_v", "psnr_yuv", "encode_s", "decode_s")
 
 
@@ -53,7 +55,7 @@ class RunSpec:
     @property
     def point(self):
         """The RD point's name: QP32, or rate point 2 of a learned codec (RP2)."""
-        return f"RP{self.qp}" if self.param.get("points") == "LearnedRatePoint" else f"QP{self.qp}"
+        return f"RP{self.qp}" if self.param.get("points") == POINT_KEY else f"QP{self.qp}"
 
     def describe(self):
         return f"{self.label} {self.seq.name} {self.point} ({self.frames} frames)"

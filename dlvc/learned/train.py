@@ -225,9 +225,7 @@ def train(kind, out, minutes=10.0, steps=0, lmbda=0.013, width=32, seed=0, data_
     init_rec = None
     prior_curve = []
     if init and init.endswith(".npz"):  # shipped weights (float16) and their record
-        model, rec = registry.load_model_file(kind, init)
-        for p in model.parameters():
-            p.data = p.data.float()
+        model, rec = registry.load_model_file(kind, init)   # float32, as the model's own
         init_rec = {"from": os.path.basename(init), "steps": rec["steps"],
                     "weights_sha256": rec["weights_sha256"]}
         prior_steps = rec["steps"]

@@ -98,3 +98,12 @@ def test_missing_bitstream(tmp_path):
     rc, err = run(DEC, "-b", str(tmp_path / "none.bin"), "-o", str(tmp_path / "dec.yuv"))
     assert_one_line_error(rc, err, "none.bin")
     assert no_outputs(tmp_path)
+
+
+@pytest.mark.parametrize("flag", ["--init", "--data-filter"])
+def test_train_cnnlf_missing_weights(tmp_path, flag):
+    pytest.importorskip("torch")
+    train = [sys.executable, "-c", "from dlvc.cli.train import main; main()"]
+    rc, err = run(train, "cnnlf", flag, str(tmp_path / "none.npz"), "-o", str(tmp_path / "w"))
+    assert_one_line_error(rc, err, flag, "none.npz")
+    assert not any(tmp_path.iterdir())

@@ -8,7 +8,7 @@ torch = pytest.importorskip("torch")
 
 from dlvc.tools.cnnlf import train as T  # noqa: E402
 from dlvc.tools.cnnlf.infer import infer_residual, infer_residual_reference, make_input  # noqa: E402
-from dlvc.tools.cnnlf.model import FloatNet, quantise  # noqa: E402
+from dlvc.tools.cnnlf.model import FloatNet, from_int, quantise  # noqa: E402
 
 
 def write_i420(path, w, h, frames, rng):
@@ -39,13 +39,31 @@ def test_source_clips_use_whole_images_and_hold_out_validation(tmp_path):
     assert len(clips["ldp_world16"][1]) == 16 and clips["ldp_world16"][1][0][0].shape == (264, 480)
     assert len(clips["ldp_world_val"][1]) == 9
     # every image large enough also moves as a low-delay clip; validation images' clips validate
-    assert {n for n in clips if n.startswith("ldp_")} == {"ldp_world16", "ldp_world_val", "ldp_big",
-                                                          "ldp_chelsea_val", "ldp_ruins"}
+    # (two motions each; a half-size one where the half picture is large enough)
+    assert {n for n in clips if n.startswith("ldp_")} == {"ldp_world16", "ldp_world_val", "ldp_big", "ldp_big_b",
+                                                          "ldp_big_half", "ldp_chelsea_val", "ldp_ruins",
+                                                          "ldp_ruins_b"}
+    assert not np.array_equal(clips["ldp_ruins"][1][0][0], clips["ldp_ruins_b"][1][0][0])
+    # and at half size, all-intra
+    assert {n for n in clips if n.endswith("_half")} == {"ai_big_half", "ai_ruins_half", "ldp_big_half"}
+    assert clips["ai_big_half"][1][0][0].shape == (344, 448)
     ruins = clips["ldp_ruins"][1]
     assert len(ruins) == T.MOTION_FRAMES
     assert all(f[0].shape == (T.CROP, T.CROP) and f[1].shape == f[2].shape == (T.CROP // 2, T.CROP // 2)
                for f in ruins)
     assert all(not np.array_equal(a[0], b[0]) for a, b in zip(ruins, ruins[1:]))   # it moves
+
+
+def test_half_scale_takes_the_rounded_mean_of_each_2x2_block():
+    rng = np.random.default_rng(7)
+    y = rng.integers(0, 256, (10, 14)).astype(np.uint8)          # cut to 8 x 12 first
+    c = rng.integers(0, 256, (5, 7)).astype(np.uint8)            # cut to 4 x 6
+    hy, hc, _ = T.half_scale((y, c, c))
+    assert hy.shape == (4, 6) and hc.shape == (2, 3)
+    for i in range(4):
+        for j in range(6):
+            assert hy[i, j] == int(np.floor(y[2 * i:2 * i + 2, 2 * j:2 * j + 2].astype(float).mean() + 0.5))
+    assert hc[1, 2] == int(np.floor(c[2:4, 4:6].astype(float).mean() + 0.5))
 
 
 def test_moving_crops_follow_a_known_motion_of_the_picture():
@@ -141,3 +159,41 @@ def test_quantised_model_matches_its_qat_forward():
         r_qat = net(torch.from_numpy(x.astype(np.float32) / 128.0)[None], qat=True)[0].numpy() * 128.0
     assert np.mean(np.abs(r_int - np.round(r_qat)) > 0) < 0.01
     assert np.max(np.abs(r_int - r_qat)) <= 1.0
+
+
+def test_integer_model_goes_back_to_float_exactly():
+    """--init: the float model made from an integer one quantises back to the same integers,
+    and its quantisation-aware forward is the integer filter."""
+    torch.manual_seed(3)
+    net = FloatNet(channels=8, layers=4)
+    torch.nn.init.normal_(net.convs[-1].weight, std=0.05)
+    torch.nn.init.normal_(net.convs[-1].bias, std=0.01)
+    net.act_exp = [7, 7, 7]
+    model = quantise(net)
+    back = from_int(model)
+    back.act_exp = [7, 7, 7]
+    again = quantise(back)
+    for a, b in zip(model.weights + model.biases + model.shifts, again.weights + again.biases + again.shifts):
+        assert np.array_equal(a, b)
+    rng = np.random.default_rng(4)
+    x = make_input(tuple(p.astype(np.int32) for p in synthetic_pictures(rng, 1)[0]["A"]), 30)
+    with torch.no_grad():
+        r = back(torch.from_numpy(x.astype(np.float32) / 128.0)[None], qat=True)[0].numpy() * 128.0
+    assert np.array_equal(np.floor(r + 0.5), infer_residual(model, x))
+
+
+def test_data_filter_codes_the_clips_with_the_filter_on(tmp_path):
+    """--data-filter: the low-delay clip is coded with the filter on, so the pictures captured
+    (the filter's input) are the same for the I picture and differ once P pictures predict
+    from filtered references (Carphone's first frames, the shipped weights)."""
+    from codec_util import sequence_path
+    from dlvc.tools import CNNLF
+    w, h = 176, 144
+    raw = np.fromfile(sequence_path("Carphone"), np.uint8, count=3 * w * h * 3 // 2).reshape(3, -1)
+    frames = [(f[:w * h].reshape(h, w), f[w * h:w * h * 5 // 4].reshape(h // 2, w // 2),
+               f[w * h * 5 // 4:].reshape(h // 2, w // 2)) for f in raw]
+    _, _, off = T._encode_job(("clip", "ldp", frames, 37, str(tmp_path), None))
+    _, _, on = T._encode_job(("clip", "ldp", frames, 37, str(tmp_path), CNNLF.weights_path()))
+    assert len(off) == len(on) == 3 and on[0]["intra"] and not on[1]["intra"]
+    assert all(np.array_equal(a, b) for a, b in zip(off[0]["B"], on[0]["B"]))
+    assert not np.array_equal(off[1]["B"][0], on[1]["B"][0])

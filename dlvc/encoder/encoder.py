@@ -66,36 +66,37 @@ class PictureEncoder:
             from ..tools.cnnlf.codec import sps_record
             self.cnnlf = sps_record(cfg)[1]
         self.extra_stages = None  # f(org, qp, slice_type) -> more deep stages (training data capture)
-        self.last_stages = []
+        self.cnnlf_stage = None  # the CNN filter's stage of the picture coded last
         self.refs = None         # RefStore of the reference pictures (coding structures)
 
     def deep_stages(self, org, qp, slice_type, ep, init_type):
         """The loop-filter stages of the deep tools for one picture (core/loopfilter.py)."""
-        stages = []
+        # the extra stages first: at the CNN filter's own slot they capture its input
+        stages = self.extra_stages(org, qp, slice_type) if self.extra_stages is not None else []
+        self.cnnlf_stage = None
         if self.cnnlf is not None:
             from ..tools.cnnlf.codec import EncoderStage
-            stages.append(EncoderStage(self.cnnlf, self.cfg.CNNLFSlot, org, qp, slice_type == SLICE_I,
-                                       int(self.sps.CtbLog2SizeY), ep[E_LAMBDA], ep[E_W_CB], ep[E_W_CR], init_type))
-        if self.extra_stages is not None:
-            stages += self.extra_stages(org, qp, slice_type)
-        self.last_stages = stages
+            self.cnnlf_stage = EncoderStage(self.cnnlf, self.cfg.CNNLFSlot, org, qp, slice_type == SLICE_I,
+                                            int(self.sps.CtbLog2SizeY), ep[E_LAMBDA], ep[E_W_CB], ep[E_W_CR],
+                                            init_type)
+            stages.append(self.cnnlf_stage)
         return stages
 
     def deep_stats(self):
         """Per-picture statistics of the deep tools of the picture coded last (for the log
         and StatsFile): {"cnnlf": {on_y, on_cb, on_cr, ctbs, gain_y, gain_cb, gain_cr}} or {}."""
-        if self.cnnlf is None or not self.last_stages:
+        if self.cnnlf_stage is None:
             return {}
-        return {"cnnlf": dict(self.last_stages[0].stats)}
+        return {"cnnlf": dict(self.cnnlf_stage.stats)}
 
-    def deep_syntax(self, stages, sh):
+    def deep_syntax(self, sh):
         """The CNN filter's CTU flags and slice flags decided by the stages; sets the slice
         header extension."""
         size = 1 << self.sps.CtbLog2SizeY
         flags = new_cnnlf_flags(-(-self.ch // size), -(-self.cw // size))
         on = np.zeros(3, np.int32)
-        if self.cnnlf is not None:
-            st = stages[0]
+        if self.cnnlf_stage is not None:
+            st = self.cnnlf_stage
             flags, on = st.flags, np.asarray(st.slice_flags, np.int32)
             set_cnnlf_slice_flags(sh, on)
         return flags, on
@@ -136,7 +137,7 @@ class PictureEncoder:
             sao = new_sao_params(1, 1)
         # SAO's decision may switch a component off for the whole slice
         sh.slice_sao_luma_flag, sh.slice_sao_chroma_flag = int(lf[0, LF_SAO_LUMA]), int(lf[0, LF_SAO_CHROMA])
-        cnn_flags, cnn_on = self.deep_syntax(stages, sh)
+        cnn_flags, cnn_on = self.deep_syntax(sh)
         w, buf = new_writer(self.capacity)
         nbytes = write_slice_data(w, buf, init_contexts(init_type, qp), meta, coef, prm, sao, sh.slice_sao_luma_flag,
                                   sh.slice_sao_chroma_flag, self.cand, cnn_flags, cnn_on)

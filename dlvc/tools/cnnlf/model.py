@@ -102,3 +102,23 @@ def quantise(net: FloatNet) -> IntModel:
         bs.append(bi.numpy().astype(np.int64))
         ss.append(s.numpy().astype(np.int64))
     return IntModel(ws, bs, ss)
+
+
+def from_int(model: IntModel, hidden_exp=E_IN) -> FloatNet:
+    """A float model computing what an integer model does (up to its roundings), to go on
+    training from shipped weights.  Hidden activations are taken as a / 2^hidden_exp (any
+    exponent gives the same function: ReLU commutes with positive scales), so layer l's
+    float weights are W * 2^(e_in - S - e_out) and its biases (B - 2^(S-1)) / 2^(S + e_out).
+    Calibrate (or set ``act_exp``) before quantisation-aware training."""
+    channels = model.weights[0].shape[0]
+    net = FloatNet(channels, model.layers)
+    last = model.layers - 1
+    with torch.no_grad():
+        for i, (conv, w, b, s) in enumerate(zip(net.convs, model.weights, model.biases, model.shifts)):
+            e_in = E_IN if i == 0 else hidden_exp
+            e_out = E_OUT if i == last else hidden_exp
+            s = torch.from_numpy(s.astype(np.float64))
+            conv.weight.copy_(torch.from_numpy(w.astype(np.float64)) * (2.0 ** (e_in - s - e_out)).view(-1, 1, 1, 1))
+            conv.bias.copy_((torch.from_numpy(b.astype(np.float64)) - 2.0 ** (s - 1)) / 2.0 ** (s + e_out))
+    return net
+

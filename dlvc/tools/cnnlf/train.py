@@ -3,15 +3,18 @@
     dlvc-train cnnlf --minutes 30 --data ../training -o dlvc/tools/cnnlf/weights/cnnlf
 
 1. Data (cached in --work per clip, QP and the clip's samples): the ../shared/training
-   images (never the test sequences) coded all-intra whole, and short clips
-   (World's frames; every training image moved by a known random motion) coded
-   with cfg/lowdelay.cfg (low-delay P), each at QPs 22, 27, 32, 37, with the filter off.
+   images (never the test sequences) coded all-intra whole and at half size, and short
+   clips (World's frames; every training image moved by two known random motions, the
+   large ones also at half size) coded with cfg/lowdelay.cfg (low-delay P), each at QPs
+   22, 27, 32, 37, with the filter off (or, for the clips, with --data-filter's weights on).
    The encoder's own pictures are captured at both filter stages (slot A: deblocked, before
    SAO; slot B: after SAO) next to the original and the slice's QP and type.  A few images
    and the last frames of World are held out for validation.
 2. Training (float, Adam, random patches from both stages so one model serves either
-   slot; 96x96 luma patches, flipped and transposed at random): a shared model over all QPs (the QP is an input plane), then one fine-tuned copy
-   per QP band (--bands), each ending with quantisation-aware training.
+   slot; 96x96 luma patches, flipped and transposed at random): a shared model over all
+   QPs (the QP is an input plane), then one fine-tuned copy per QP band (--bands), each
+   ending with quantisation-aware training.  --init goes on from existing weights instead:
+   each band's model from the file's (model.from_int), the whole budget on the bands.
 3. Quantisation to the integer model (infer.py, exact by construction), validation of the
    *integer* model on the held-out pictures (PSNR gain of the whole-picture filter, no CTU
    flags), and ``<out>.npz`` + ``<out>.json`` (the record: command, data, steps, seed,
@@ -90,6 +93,18 @@ def moving_crops(frame, name, frames=MOTION_FRAMES):
     return [(f[0].copy(), f[1, ::2, ::2].copy(), f[2, ::2, ::2].copy()) for f in seq]
 
 
+def half_scale(frame):
+    """The picture at half size (a zoomed-out view): every sample of every plane the mean of
+    a 2x2 block, rounded half up; sides cut to multiples of 4 first."""
+    y = frame[0]
+    h, w = y.shape[0] & ~3, y.shape[1] & ~3
+
+    def down(p, ph, pw):
+        b = p[:ph, :pw].astype(np.int32)
+        return ((b[0::2, 0::2] + b[0::2, 1::2] + b[1::2, 0::2] + b[1::2, 1::2] + 2) >> 2).astype(np.uint8)
+    return down(y, h, w), down(frame[1], h // 2, w // 2), down(frame[2], h // 2, w // 2)
+
+
 def _centre(frame, cap=MAX_SIDE):
     """The centre of a picture, each side a multiple of 8 and at most ``cap``."""
     h, w = frame[0].shape
@@ -101,9 +116,11 @@ def source_clips(data_dir):
     """{name: (kind, frames)}: kind 'ai' (coded all-intra) or 'ldp' (coded low-delay P).
 
     Training: every image but the validation ones, whole (its centre up to MAX_SIDE
-    square), coded all-intra, and as a moving clip (``moving_crops``) coded low-delay P;
-    World's frames 0..15 whole.  Validation: centre crops of VAL_IMAGES, their moving
-    clips and World's frames 20..28 (CROP x CROP)."""
+    square) and at half size (``half_scale``: the test video's content is denser than the
+    photographs'), coded all-intra; as two moving clips of different motions
+    (``moving_crops``), and one of the half-size picture where it is large enough, coded
+    low-delay P; World's frames 0..15 whole.  Validation: centre crops of VAL_IMAGES, their
+    moving clips and World's frames 20..28 (CROP x CROP)."""
     images, clips = {}, {}
     for f in sorted(os.listdir(data_dir)):
         m = _NAME.match(f)
@@ -124,6 +141,8 @@ def source_clips(data_dir):
                 val_crops.append(_crop(fr, (w - CROP) // 2, (h - CROP) // 2))
         elif min(h, w) >= 64:
             out[f"ai_{name.lower()}"] = ("ai", [_centre(fr)])
+            if min(h, w) >= 128:
+                out[f"ai_{name.lower()}_half"] = ("ai", [_centre(half_scale(fr))])
     out["ai_val"] = ("ai", val_crops)
     if "World" in clips:
         wf = clips["World"]
@@ -131,15 +150,21 @@ def source_clips(data_dir):
         out["ldp_world_val"] = ("ldp", [_crop(f, 112, 8) for f in wf[20:29]])
     for name, fr in images.items():
         h, w = fr[0].shape
-        if min(h, w) >= CROP + 32:
-            tag = "_val" if name in VAL_IMAGES else ""
-            out[f"ldp_{name.lower()}{tag}"] = ("ldp", moving_crops(fr, name))
+        if min(h, w) < CROP + 32:
+            continue
+        if name in VAL_IMAGES:
+            out[f"ldp_{name.lower()}_val"] = ("ldp", moving_crops(fr, name))
+            continue
+        out[f"ldp_{name.lower()}"] = ("ldp", moving_crops(fr, name))
+        out[f"ldp_{name.lower()}_b"] = ("ldp", moving_crops(fr, name + "_b"))
+        if min(h, w) >= 2 * (CROP + 32):
+            out[f"ldp_{name.lower()}_half"] = ("ldp", moving_crops(half_scale(fr), name + "_half"))
     return out
 
 
 def _encode_job(job):
     """One (clip, QP) encode with dlvc in this process; returns the captured pictures."""
-    name, kind, frames, qp, tmp = job
+    name, kind, frames, qp, tmp, filt = job
     os.environ.setdefault("NUMBA_CACHE_DIR", os.path.join(os.getcwd(), ".dlvc-cache", "numba"))
     from ...config import ENCODER, load_cfg_files, make_config
     from ...encoder.encoder import PictureEncoder, encode_structure, nal_type_for
@@ -152,7 +177,8 @@ def _encode_job(job):
     values = load_cfg_files([cfg_file])
     values.update(InputFile=src, SourceWidth=w, SourceHeight=h, FrameRate=30.0, FramesToBeEncoded=len(frames),
                   QP=qp, BitstreamFile=os.path.join(tmp, f"{name}_{qp}.bin"), ReconFile="", Verbose=0,
-                  SEIDecodedPictureHash=0, Threads=1, CNNLoopFilter=False)
+                  SEIDecodedPictureHash=0, Threads=1, CNNLoopFilter=bool(filt), CNNLFWeights=filt or "",
+                  CNNLFSlot="B", CNNLFThreads=1)
     cfg = make_config(ENCODER, **values)
     pics = []
 
@@ -181,17 +207,26 @@ def _encode_job(job):
     return name, qp, pics
 
 
-def make_data(data_dir, work, jobs=2, log=print):
+def make_data(data_dir, work, jobs=2, log=print, data_filter=None):
     """Encode every (clip, QP) once; cache the captured pictures in
-    work/<clip>_<qp>_<crc32 of the clip's samples>.npz."""
+    work/<clip>_<qp>_<crc32 of the clip's samples>[_f<filter's sha256>].npz.
+
+    ``data_filter``: CNN filter weights to code the low-delay clips with (slot B, flags
+    decided as the encoder does), so that their P pictures predict from filtered references
+    as they do when the filter is in use; the pictures captured are the filter's input."""
     os.makedirs(work, exist_ok=True)
     clips = source_clips(data_dir)
-    paths = {name: _cache_path(work, name, frames) for name, (_, frames) in clips.items()}
+    tag = ""
+    if data_filter:
+        from .. import CNNLF
+        tag = "_f" + CNNLF.weights_sha256(os.path.abspath(data_filter)).hex()[:8]
+    filt = {name: (data_filter if kind == "ldp" else None) for name, (kind, _) in clips.items()}
+    paths = {name: _cache_path(work, name, frames, tag if filt[name] else "") for name, (_, frames) in clips.items()}
     todo = []
     for name, (kind, frames) in clips.items():
         for qp in QPS:
             if not os.path.exists(paths[name] % qp):
-                todo.append((name, kind, frames, qp, work))
+                todo.append((name, kind, frames, qp, work, filt[name]))
     # longest first
     todo.sort(key=lambda j: -len(j[2]) * (4 if j[1] == "ai" else 1))
     t0 = time.time()
@@ -204,12 +239,12 @@ def make_data(data_dir, work, jobs=2, log=print):
     return {name: {qp: _load_pics(paths[name] % qp) for qp in QPS} for name in clips}
 
 
-def _cache_path(work, name, frames):
+def _cache_path(work, name, frames, tag=""):
     crc = 0
     for f in frames:
         for plane in f:
             crc = zlib.crc32(np.ascontiguousarray(plane).tobytes(), crc)
-    return os.path.join(work, f"{name}_%d_{crc:08x}.npz")
+    return os.path.join(work, f"{name}_%d_{crc:08x}{tag}.npz")
 
 
 def _save_pics(path, pics):
@@ -372,10 +407,11 @@ def validate(models, select, val_pics):
             for k, v in sorted(sse.items())}
 
 
-def revalidate(out, data_dir=None, work=None, log=print):
+def revalidate(out, data_dir=None, work=None, data_filter=None, log=print):
     """Recompute the record's validation of existing weights (no training)."""
     from .infer import load_models
-    data = make_data(find_data(data_dir), work or os.path.join(os.getcwd(), ".dlvc-cache", "cnnlf-data"), 2, log)
+    data = make_data(find_data(data_dir), work or os.path.join(os.getcwd(), ".dlvc-cache", "cnnlf-data"), 2, log,
+                     data_filter)
     val_pics = [p for n, d in data.items() if n.endswith("val") for q in QPS for p in d[q]]
     models, select = load_models(out + ".npz")
     with open(out + ".json") as f:
@@ -388,10 +424,19 @@ def revalidate(out, data_dir=None, work=None, log=print):
 
 
 def train(out, minutes=30.0, data_dir=None, work=None, seed=0, channels=24, layers=7, bands=(27, 32),
-          batch=8, lr=1e-3, threads=0, jobs=2, steps=0, device="cpu", augment=True, log=print):
+          batch=8, lr=1e-3, threads=0, jobs=2, steps=0, device="cpu", augment=True, init=None, data_filter=None,
+          log=print):
+    """Train and write ``out``.npz/.json.  ``init``: a weights .npz to go on from: each QP
+    band's model starts from the one that file selects for the band (the shared phase is
+    skipped and the band phases share the whole budget); its network shape is the file's.
+    ``data_filter``: the low-delay clips are coded with that filter on (make_data)."""
+    for flag, path in (("--init", init), ("--data-filter", data_filter)):
+        if path and not os.path.isfile(path):
+            from ...errors import DlvcError
+            raise DlvcError(f"{flag} {path}: no such weights file")
     import torch
-    from .infer import save_models
-    from .model import FloatNet, quantise
+    from .infer import load_models, save_models
+    from .model import FloatNet, from_int, quantise
     threads = threads or os.cpu_count() or 1
     torch.set_num_threads(threads)
     torch.manual_seed(seed)
@@ -399,7 +444,10 @@ def train(out, minutes=30.0, data_dir=None, work=None, seed=0, channels=24, laye
     data_dir = find_data(data_dir)
     work = work or os.path.join(os.getcwd(), ".dlvc-cache", "cnnlf-data")
     t_data = time.time()
-    data = make_data(data_dir, work, jobs, log)
+    if data_filter:
+        with open(data_filter, "rb") as f:          # before ``out`` may replace it
+            filter_note = f"{os.path.basename(data_filter)} on, slot B, sha256 {hashlib.sha256(f.read()).hexdigest()})"
+    data = make_data(data_dir, work, jobs, log, data_filter)
     t_data = time.time() - t_data
     train_pics = [p for n, d in data.items() if not n.endswith("val") for q in QPS for p in d[q]]
     val_pics = [p for n, d in data.items() if n.endswith("val") for q in QPS for p in d[q]]
@@ -411,18 +459,34 @@ def train(out, minutes=30.0, data_dir=None, work=None, seed=0, channels=24, laye
     band_of = np.array([next(k for k, e in enumerate(edges) if q <= e) for q in range(52)])
     seconds = minutes * 60.0
     t0 = time.time()
-    shared = FloatNet(channels, layers).to(device)
-    share_frac = 0.6 if len(edges) > 1 else 1.0
-    n_shared = _train_phase(shared, patches, None, seconds * share_frac, lr, batch, 0.0 if len(edges) > 1 else 0.25,
-                            log, "shared", steps_cap=steps)
-    models, steps_done = [], {"shared": n_shared}
-    if len(edges) == 1:
+    init_record = None
+    if init:
+        init_models, init_select = load_models(init)
+        channels, layers = init_models[0].weights[0].shape[0], init_models[0].layers
+        with open(init, "rb") as f:
+            init_record = {"file": os.path.basename(init), "sha256": hashlib.sha256(f.read()).hexdigest()}
+        if os.path.isfile(init[:-4] + ".json"):
+            with open(init[:-4] + ".json") as f:
+                prev = json.load(f)
+            init_record.update({k: prev.get(k) for k in ("command", "minutes", "steps", "init")})
+            init_record["data_clips"] = sorted(prev.get("data", {}).get("clips", {}))
+        models, steps_done = [], {}
+    else:
+        shared = FloatNet(channels, layers).to(device)
+        share_frac = 0.6 if len(edges) > 1 else 1.0
+        n_shared = _train_phase(shared, patches, None, seconds * share_frac, lr, batch,
+                                0.0 if len(edges) > 1 else 0.25, log, "shared", steps_cap=steps)
+        models, steps_done = [], {"shared": n_shared}
+    if len(edges) == 1 and not init:
         models.append(quantise(shared))
     else:
         for k in range(len(edges)):
             idx = np.nonzero(band_of[patches.qp] == k)[0]
-            net = FloatNet(channels, layers).to(device)
-            net.load_state_dict(shared.state_dict())
+            if init:
+                net = from_int(init_models[int(init_select[0, edges[k]])]).to(device)
+            else:
+                net = FloatNet(channels, layers).to(device)
+                net.load_state_dict(shared.state_dict())
             remaining = seconds - (time.time() - t0)
             n = _train_phase(net, patches, idx, remaining / (len(edges) - k), lr * 0.3, batch, 0.4, log, f"band{k}",
                              steps_cap=steps)
@@ -432,7 +496,6 @@ def train(out, minutes=30.0, data_dir=None, work=None, seed=0, channels=24, laye
     os.makedirs(os.path.dirname(os.path.abspath(out)) or ".", exist_ok=True)
     save_models(out + ".npz", models, select)
     val = validate(models, select, val_pics)
-    from .infer import load_models
     load_models(out + ".npz")            # checks the bounds again
     with open(out + ".npz", "rb") as f:
         sha = hashlib.sha256(f.read()).hexdigest()
@@ -447,11 +510,13 @@ def train(out, minutes=30.0, data_dir=None, work=None, seed=0, channels=24, laye
                     "augment": "random flips and transpositions" if augment else "none"},
         "bands": {"qp_upper_bounds": edges, "select_intra_and_inter": "same model per band"},
         "steps": steps_done,
+        "init": init_record,
         "data": {"dir": data_dir, "qps": list(QPS), "crop": CROP, "max_side": MAX_SIDE, "validation_images": list(VAL_IMAGES),
                  "clips": {n: {"kind": "all-intra" if n.startswith("ai") else "low-delay P (cfg/lowdelay.cfg)",
                                "pictures": sum(len(d[q]) for q in QPS)} for n, d in data.items()},
                  "stages": "both slot A (deblocked) and slot B (after SAO) pictures as inputs",
-                 "encoder": "dlvc, filter off, cfg/intra.cfg and cfg/lowdelay.cfg"},
+                 "encoder": "dlvc, cfg/intra.cfg (filter off) and cfg/lowdelay.cfg (filter "
+                            + (filter_note if data_filter else "off)")},
         "validation_psnr_gain_db": {"key": "slice type_QP_slot: [Y, Cb, Cr] dB, PSNR of pooled MSE, "
                                            "whole-picture filter, no flags",
                                     **val},
@@ -478,6 +543,10 @@ def add_subparsers(sub):
     p.add_argument("--jobs", type=int, default=2, help="encoder processes for the data")
     p.add_argument("--no-augment", dest="augment", action="store_false",
                    help="train without the random flips and transpositions of the patches")
+    p.add_argument("--init", default=None, help="weights .npz to go on training from (each QP band from its "
+                   "model; no shared phase; the file's network shape)")
+    p.add_argument("--data-filter", default=None, help="CNN filter weights to code the low-delay training "
+                   "clips with (their P pictures then predict from filtered pictures, as in use)")
     p.add_argument("--device", default="cpu", help="torch device for training (cpu, cuda); the shipped "
                    "integer model is the same kind of file either way")
     p.add_argument("--revalidate", action="store_true", help="only recompute the validation in the record "
@@ -490,10 +559,10 @@ def add_subparsers(sub):
 def _run(args):
     out = args.out or os.path.join(os.path.dirname(os.path.abspath(__file__)), "weights", "cnnlf")
     if args.revalidate:
-        revalidate(out, args.data, args.work)
+        revalidate(out, args.data, args.work, args.data_filter)
         return 0
     bands = tuple(int(b) for b in args.bands.split(",") if b.strip())
     train(out, minutes=args.minutes, data_dir=args.data, work=args.work, seed=args.seed, channels=args.channels,
           layers=args.layers, bands=bands, batch=args.batch, lr=args.lr, threads=args.threads, jobs=args.jobs,
-          steps=args.steps, device=args.device, augment=args.augment, log=lambda s: print(s, flush=True))
+          steps=args.steps, device=args.device, augment=args.augment, init=args.init, data_filter=args.data_filter, log=lambda s: print(s, flush=True))
     return 0

@@ -121,4 +121,3 @@ def from_int(model: IntModel, hidden_exp=E_IN) -> FloatNet:
             conv.weight.copy_(torch.from_numpy(w.astype(np.float64)) * (2.0 ** (e_in - s - e_out)).view(-1, 1, 1, 1))
             conv.bias.copy_((torch.from_numpy(b.astype(np.float64)) - 2.0 ** (s - 1)) / 2.0 ** (s + e_out))
     return net
-

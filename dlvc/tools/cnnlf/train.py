@@ -22,7 +22,6 @@
 """
 from __future__ import annotations
 
-import hashlib
 import json
 import math
 import os
@@ -33,6 +32,8 @@ import zlib
 from concurrent.futures import ProcessPoolExecutor
 
 import numpy as np
+
+from ..base import file_sha256
 
 QPS = (22, 27, 32, 37)
 VAL_IMAGES = ("Chelsea", "Tower", "Coins")
@@ -444,9 +445,9 @@ def train(out, minutes=30.0, data_dir=None, work=None, seed=0, channels=24, laye
     data_dir = find_data(data_dir)
     work = work or os.path.join(os.getcwd(), ".dlvc-cache", "cnnlf-data")
     t_data = time.time()
-    if data_filter:
-        with open(data_filter, "rb") as f:          # before ``out`` may replace it
-            filter_note = f"{os.path.basename(data_filter)} on, slot B, sha256 {hashlib.sha256(f.read()).hexdigest()})"
+    ldp_filter = "off"
+    if data_filter:                                 # before ``out`` may replace it
+        ldp_filter = f"{os.path.basename(data_filter)} on, slot B, sha256 {file_sha256(data_filter).hex()}"
     data = make_data(data_dir, work, jobs, log, data_filter)
     t_data = time.time() - t_data
     train_pics = [p for n, d in data.items() if not n.endswith("val") for q in QPS for p in d[q]]
@@ -460,23 +461,22 @@ def train(out, minutes=30.0, data_dir=None, work=None, seed=0, channels=24, laye
     seconds = minutes * 60.0
     t0 = time.time()
     init_record = None
+    models, steps_done = [], {}
     if init:
         init_models, init_select = load_models(init)
         channels, layers = init_models[0].weights[0].shape[0], init_models[0].layers
-        with open(init, "rb") as f:
-            init_record = {"file": os.path.basename(init), "sha256": hashlib.sha256(f.read()).hexdigest()}
-        if os.path.isfile(init[:-4] + ".json"):
-            with open(init[:-4] + ".json") as f:
+        init_record = {"file": os.path.basename(init), "sha256": file_sha256(init).hex()}
+        prev_json = os.path.splitext(init)[0] + ".json"
+        if os.path.isfile(prev_json):
+            with open(prev_json) as f:
                 prev = json.load(f)
             init_record.update({k: prev.get(k) for k in ("command", "minutes", "steps", "init")})
             init_record["data_clips"] = sorted(prev.get("data", {}).get("clips", {}))
-        models, steps_done = [], {}
     else:
         shared = FloatNet(channels, layers).to(device)
         share_frac = 0.6 if len(edges) > 1 else 1.0
-        n_shared = _train_phase(shared, patches, None, seconds * share_frac, lr, batch,
-                                0.0 if len(edges) > 1 else 0.25, log, "shared", steps_cap=steps)
-        models, steps_done = [], {"shared": n_shared}
+        steps_done["shared"] = _train_phase(shared, patches, None, seconds * share_frac, lr, batch,
+                                            0.0 if len(edges) > 1 else 0.25, log, "shared", steps_cap=steps)
     if len(edges) == 1 and not init:
         models.append(quantise(shared))
     else:
@@ -497,8 +497,7 @@ def train(out, minutes=30.0, data_dir=None, work=None, seed=0, channels=24, laye
     save_models(out + ".npz", models, select)
     val = validate(models, select, val_pics)
     load_models(out + ".npz")            # checks the bounds again
-    with open(out + ".npz", "rb") as f:
-        sha = hashlib.sha256(f.read()).hexdigest()
+    sha = file_sha256(out + ".npz").hex()
     record = {
         "command": "dlvc-train " + " ".join(sys.argv[1:]) if sys.argv and "dlvc-train" in sys.argv[0] else None,
         "tool": "cnnlf (dlvc tool 1)", "weights": os.path.basename(out) + ".npz", "sha256": sha,
@@ -515,8 +514,7 @@ def train(out, minutes=30.0, data_dir=None, work=None, seed=0, channels=24, laye
                  "clips": {n: {"kind": "all-intra" if n.startswith("ai") else "low-delay P (cfg/lowdelay.cfg)",
                                "pictures": sum(len(d[q]) for q in QPS)} for n, d in data.items()},
                  "stages": "both slot A (deblocked) and slot B (after SAO) pictures as inputs",
-                 "encoder": "dlvc, cfg/intra.cfg (filter off) and cfg/lowdelay.cfg (filter "
-                            + (filter_note if data_filter else "off)")},
+                 "encoder": f"dlvc, cfg/intra.cfg (filter off) and cfg/lowdelay.cfg (filter {ldp_filter})"},
         "validation_psnr_gain_db": {"key": "slice type_QP_slot: [Y, Cb, Cr] dB, PSNR of pooled MSE, "
                                            "whole-picture filter, no flags",
                                     **val},
@@ -564,5 +562,6 @@ def _run(args):
     bands = tuple(int(b) for b in args.bands.split(",") if b.strip())
     train(out, minutes=args.minutes, data_dir=args.data, work=args.work, seed=args.seed, channels=args.channels,
           layers=args.layers, bands=bands, batch=args.batch, lr=args.lr, threads=args.threads, jobs=args.jobs,
-          steps=args.steps, device=args.device, augment=args.augment, init=args.init, data_filter=args.data_filter, log=lambda s: print(s, flush=True))
+          steps=args.steps, device=args.device, augment=args.augment, init=args.init, data_filter=args.data_filter,
+          log=lambda s: print(s, flush=True))
     return 0

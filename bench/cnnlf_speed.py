@@ -5,6 +5,9 @@ spent in the filter stage).  Times the second decode (the first loads Numba's ca
 torch).
 
     python bench/cnnlf_speed.py [--size 416x240] [--stream out.bin] [--threads 0]
+
+The network alone is timed for each self-ensemble size (CNNLFEnsemble 1, 2, 4, 8); the
+stream decodes with the size its SPS records.
 """
 import argparse
 import os
@@ -22,19 +25,20 @@ def main():
     args = ap.parse_args()
     from dlvc.tools import CNNLF
     from dlvc.tools.cnnlf import codec
-    from dlvc.tools.cnnlf.infer import filter_planes, load_models
+    from dlvc.tools.cnnlf.infer import ENSEMBLE_SIZES, filter_planes, load_models
     w, h = map(int, args.size.split("x"))
     models, _ = load_models(CNNLF.weights_path())
     rng = np.random.default_rng(0)
     planes = (rng.integers(0, 256, (h, w)).astype(np.int16), rng.integers(0, 256, (h // 2, w // 2)).astype(np.int16),
               rng.integers(0, 256, (h // 2, w // 2)).astype(np.int16))
-    filter_planes(models[0], planes, 32, args.threads)
-    t0 = time.perf_counter()
-    for _ in range(args.repeat):
-        filter_planes(models[0], planes, 32, args.threads)
-    dt = (time.perf_counter() - t0) / args.repeat
-    print(f"filter {w}x{h}: {dt * 1000:.1f} ms per picture ({len(models)} models, "
-          f"{models[0].layers} layers, {models[0].weights[0].shape[0]} channels)")
+    for k in ENSEMBLE_SIZES:
+        filter_planes(models[0], planes, 32, args.threads, ensemble=k)
+        t0 = time.perf_counter()
+        for _ in range(args.repeat):
+            filter_planes(models[0], planes, 32, args.threads, ensemble=k)
+        dt = (time.perf_counter() - t0) / args.repeat
+        print(f"filter {w}x{h}, self-ensemble of {k}: {dt * 1000:.1f} ms per picture ({len(models)} models, "
+              f"{models[0].layers} layers, {models[0].weights[0].shape[0]} channels)")
     if args.stream:
         from dlvc.decoder.decoder import Decoder
         data = open(args.stream, "rb").read()

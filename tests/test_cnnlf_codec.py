@@ -12,7 +12,7 @@ import pytest
 from codec_util import ROOT, dlvc_decode, encode_sequence, pyav_decode, sequence_path
 from dlvc.core.bitstream import SPS_NUT, split_annexb
 from dlvc.core.syntax.sps import parse_sps
-from dlvc.core.syntax.tools_ext import HASH_BYTES, sps_tool_records
+from dlvc.core.syntax.tools_ext import HASH_BYTES, ToolRecord, sps_tool_records
 from dlvc.decoder.decoder import Decoder
 from dlvc.errors import DlvcError
 from dlvc.tools import CNNLF
@@ -68,14 +68,31 @@ def test_all_intra_encoder_and_decoder_agree(tmp_path, slot):
     stream, rec, stats = encode_sequence(tmp_path, "Carphone", 2, 37, ("cfg/intra.cfg",) + TOOL, CNNLFSlot=slot)
     recs = _records(stream)
     assert recs and recs[0][0].tool_id == 1 and recs[0][0].weights_hash == CNNLF.weights_sha256()[:HASH_BYTES]
-    assert recs[0][0].params == bytes([0 if slot == "A" else 1])
+    assert recs[0][0].params == bytes([0 if slot == "A" else 1, 3])      # stage, log2 of 8 symmetries
     assert np.array_equal(dlvc_decode(stream), rec)
 
 
 @shipped
-def test_low_delay_p_encoder_and_decoder_agree(tmp_path):
-    stream, rec, stats = encode_sequence(tmp_path, "Carphone", 4, 32, ("cfg/lowdelay.cfg",) + TOOL)
+@pytest.mark.parametrize("ensemble", [8, 2])
+def test_low_delay_p_encoder_and_decoder_agree(tmp_path, ensemble):
+    stream, rec, stats = encode_sequence(tmp_path, "Carphone", 4, 32, ("cfg/lowdelay.cfg",) + TOOL,
+                                         CNNLFEnsemble=ensemble)
+    assert _records(stream)[0][0].params == bytes([1, ensemble.bit_length() - 1])
     assert np.array_equal(dlvc_decode(stream), rec)
+
+
+@shipped
+def test_sps_record_parameters_read_by_the_decoder():
+    """The stage and self-ensemble size come from the record's bytes (a record without the
+    second byte: one symmetry); undefined values are refused."""
+    from dlvc.tools.cnnlf.codec import decoder_filter
+    h = CNNLF.weights_sha256()[:HASH_BYTES]
+    for params, slot, k in ((b"\x00", "A", 1), (b"\x01\x00", "B", 1), (b"\x01\x02", "B", 4), (b"\x00\x03", "A", 8)):
+        flt, got = decoder_filter(ToolRecord(1, h, params))
+        assert (got, flt.ensemble) == (slot, k)
+    for params, msg in ((b"\x02\x00", "stage 2"), (b"\x01\x04", "size 2\\^4")):
+        with pytest.raises(DlvcError, match=msg):
+            decoder_filter(ToolRecord(1, h, params))
 
 
 @pytest.mark.slow

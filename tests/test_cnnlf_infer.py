@@ -16,8 +16,8 @@ from dlvc.tools import CNNLF, REGISTRY
 torch = pytest.importorskip("torch")
 
 from dlvc.tools.cnnlf.infer import (  # noqa: E402
-    EXACT_LIMIT, IntModel, filter_planes, infer_residual, infer_residual_reference, load_models, make_input,
-    save_models,
+    ENSEMBLE_ORDER, ENSEMBLE_SIZES, EXACT_LIMIT, IntModel, dihedral, ensemble_residual, filter_planes,
+    infer_residual, infer_residual_reference, load_models, make_input, save_models,
 )
 
 
@@ -52,6 +52,59 @@ def test_torch_inference_matches_integer_reference():
         assert np.any(r != 0)
 
 
+def symmetric_picture(p, k):
+    """A full-resolution plane flipped horizontally (k & 1), vertically (k & 2), then
+    transposed (k & 4)."""
+    p = p[:, ::-1] if k & 1 else p
+    p = p[::-1] if k & 2 else p
+    return np.ascontiguousarray(p.T if k & 4 else p)
+
+
+@pytest.mark.parametrize("k", range(8))
+def test_dihedral_planes_are_the_network_planes_of_the_flipped_picture(k):
+    """Flipping/transposing network planes (4 luma phases, Cb, Cr, QP) equals making the
+    planes of the flipped/transposed picture (the luma phases trade places), on a picture
+    that is not square; ``inverse`` undoes it."""
+    rng = np.random.default_rng(k)
+    planes = random_planes(rng, 20, 12)
+    x = make_input(planes, 30)
+    y = dihedral(x, k)
+    assert np.array_equal(y, make_input(tuple(symmetric_picture(p, k) for p in planes), 30))
+    assert np.array_equal(dihedral(x[:6], k), y[:6])                # the 6-plane residual
+    assert np.array_equal(dihedral(y, k, inverse=True), x)
+
+
+def test_self_ensemble_matches_reference_and_definition():
+    """The batched self-ensemble equals the integer reference, equals the rounded mean of the
+    single residuals of the symmetric pictures brought back, and K = 1 is the plain net."""
+    rng = np.random.default_rng(11)
+    m = random_model(rng, 16, 4, wmax=40)
+    planes = random_planes(rng, 40, 24)
+    x = make_input(planes, 27)
+    assert np.array_equal(ensemble_residual(m, x, 1), infer_residual(m, x))
+    for count in ENSEMBLE_SIZES[1:]:
+        r = ensemble_residual(m, x, count)
+        assert np.array_equal(r, ensemble_residual(m, x, count, reference=True))
+        total = sum(dihedral(infer_residual_reference(m, make_input(tuple(symmetric_picture(p, k) for p in planes), 27)),
+                             k, inverse=True).astype(np.int64) for k in ENSEMBLE_ORDER[:count])
+        assert np.array_equal(r, (total + count // 2) // count)
+    assert sorted(ENSEMBLE_ORDER) == list(range(8))
+    with pytest.raises(ValueError, match="self-ensemble of 3"):
+        ensemble_residual(m, x, 3)
+
+
+def test_self_ensemble_of_8_is_equivariant():
+    """The mean over all 8 symmetries commutes with every symmetry of the picture (up to the
+    rounding of the mean, which is exact here: the same integers are summed)."""
+    rng = np.random.default_rng(12)
+    m = random_model(rng, 16, 4, wmax=40)
+    planes = random_planes(rng, 32, 16)
+    r = ensemble_residual(m, make_input(planes, 32), 8)
+    for k in (1, 4, 7):
+        rk = ensemble_residual(m, make_input(tuple(symmetric_picture(p, k) for p in planes), 32), 8)
+        assert np.array_equal(dihedral(rk, k, inverse=True), r)
+
+
 def test_partial_sums_near_the_bound_stay_exact():
     """Weights at +-127 with biases that bring the bound right up to 2^24 - 1."""
     rng = np.random.default_rng(2)
@@ -73,12 +126,13 @@ def test_same_output_with_1_and_2_threads():
     planes = random_planes(rng, 416, 240)
     old = torch.get_num_threads()
     try:
-        a = filter_planes(m, planes, 32, threads=1)
-        b = filter_planes(m, planes, 32, threads=2)
+        for ensemble in (1, 8):
+            a = filter_planes(m, planes, 32, threads=1, ensemble=ensemble)
+            b = filter_planes(m, planes, 32, threads=2, ensemble=ensemble)
+            for p, q in zip(a, b):
+                assert np.array_equal(p, q)
     finally:
         torch.set_num_threads(old)
-    for p, q in zip(a, b):
-        assert np.array_equal(p, q)
 
 
 def test_shipped_weights_load_and_match_reference():

@@ -12,6 +12,9 @@ ENCODER_ITEMS = (
        "Y/Cb/Cr flags; the stream then needs dlvc-dec (SPS extension records the weights' sha256)"),
     _o("CNNLFSlot", str, "B", "CNN in-loop filter stage: A after deblocking, before SAO; B after SAO "
        "(recorded in the SPS extension)", choices=("A", "B")),
+    _o("CNNLFEnsemble", int, 8, "CNN in-loop filter self-ensemble: the network runs on this many "
+       "flips/transpositions of the picture and their residuals are averaged (recorded in the SPS "
+       "extension; 8 filters best, 1 is 8x faster)", choices=(1, 2, 4, 8)),
     _o("CNNLFWeights", str, "", "CNN in-loop filter weights (.npz) to use instead of the shipped "
        "dlvc/tools/cnnlf/weights/cnnlf.npz (the decoder must be given the same file)"),
     _o("CNNLFThreads", int, 1, "torch threads of the CNN filter (0: one per CPU core; the output "

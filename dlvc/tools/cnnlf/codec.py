@@ -8,7 +8,9 @@ of infer.py chosen by ``select[intra slice, SliceQpY]`` filters the whole pictur
 CTB whose cnnlf_flag[ cIdx ] is 1 takes the filtered samples of that colour component.
 The filtered picture is computed only when some flag is 1.
 
-Tool parameters in the SPS record (one byte): 0 = slot A, 1 = slot B.
+Tool parameters in the SPS record: byte 0, the stage (0 = slot A, 1 = slot B); byte 1 (absent:
+0), log2 of the self-ensemble's size K (infer.py: the network on K symmetries of the picture,
+their residuals averaged; 0..3 for K = 1, 2, 4, 8).
 """
 from __future__ import annotations
 
@@ -21,41 +23,44 @@ from ...core.syntax.tools_ext import HASH_BYTES, ToolRecord
 from ...core.tool_syntax import CNNLF_CTX, cnnlf_ctx_inc, merge_filtered, new_cnnlf_flags
 from ...errors import DlvcError
 from .. import CNNLF
-from .infer import filter_planes, load_models
+from .infer import ENSEMBLE_SIZES, filter_planes, load_models
 
 SLOTS = ("A", "B")
 _loaded = {}
 
 
 class CnnLoopFilter:
-    """A weights file's models, loaded once per process and path."""
+    """A weights file's models run as a self-ensemble of ``ensemble`` symmetries, loaded once
+    per process, path and ensemble size."""
 
-    def __init__(self, path, threads=0):
+    def __init__(self, path, threads=0, ensemble=1):
         self.path = path
         self.sha256 = CNNLF.weights_sha256(path)
         self.models, self.select = load_models(path)
         self.threads = threads or (os.cpu_count() or 1)
+        self.ensemble = ensemble
 
     @classmethod
-    def get(cls, path, threads=0):
-        key = (os.path.abspath(path), threads)
+    def get(cls, path, threads=0, ensemble=1):
+        key = (os.path.abspath(path), threads, ensemble)
         if key not in _loaded:
             if not os.path.isfile(path):
                 raise DlvcError(f"CNN loop filter weights {path} not found")
-            _loaded[key] = cls(path, threads)
+            _loaded[key] = cls(path, threads, ensemble)
         return _loaded[key]
 
     def model_for(self, intra, qp):
         return self.models[int(self.select[1 if intra else 0, min(max(qp, 0), 51)])]
 
     def filter(self, planes, qp, intra):
-        return filter_planes(self.model_for(intra, qp), planes, qp, self.threads)
+        return filter_planes(self.model_for(intra, qp), planes, qp, self.threads, ensemble=self.ensemble)
 
 
 def sps_record(cfg):
     """The SPS extension record of the tool for an encoder configuration."""
-    flt = CnnLoopFilter.get(CNNLF.weights_path(cfg.CNNLFWeights), cfg.CNNLFThreads)
-    return ToolRecord(CNNLF.tool_id, flt.sha256[:HASH_BYTES], bytes([SLOTS.index(cfg.CNNLFSlot)])), flt
+    flt = CnnLoopFilter.get(CNNLF.weights_path(cfg.CNNLFWeights), cfg.CNNLFThreads, cfg.CNNLFEnsemble)
+    params = bytes([SLOTS.index(cfg.CNNLFSlot), ENSEMBLE_SIZES.index(cfg.CNNLFEnsemble)])
+    return ToolRecord(CNNLF.tool_id, flt.sha256[:HASH_BYTES], params), flt
 
 
 def decoder_filter(record, extra_weights="", threads=0):
@@ -63,11 +68,12 @@ def decoder_filter(record, extra_weights="", threads=0):
     candidates = [CNNLF.weights_path()] + ([extra_weights] if extra_weights else [])
     for path in candidates:
         if os.path.isfile(path) and CNNLF.weights_sha256(path)[:HASH_BYTES] == record.weights_hash:
-            flt = CnnLoopFilter.get(path, threads)
-            slot = record.params[0] if record.params else 0
+            slot, log2_ensemble = (tuple(record.params) + (0, 0))[:2]
             if slot > 1:
                 raise DlvcError(f"CNN loop filter stage {slot} in the SPS is not defined")
-            return flt, SLOTS[slot]
+            if log2_ensemble >= len(ENSEMBLE_SIZES):
+                raise DlvcError(f"CNN loop filter self-ensemble size 2^{log2_ensemble} in the SPS is not defined")
+            return CnnLoopFilter.get(path, threads, ENSEMBLE_SIZES[log2_ensemble]), SLOTS[slot]
     raise DlvcError(f"the stream's CNN loop filter weights (sha256 {record.weights_hash.hex()}...) "
                     f"are not the ones dlvc-dec holds; give them with --CNNLFWeights FILE")
 

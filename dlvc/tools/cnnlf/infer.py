@@ -17,6 +17,17 @@ the rounding offset 2^(S-1) is folded into B.  With ``acc = conv(a, W_l) + B_l``
 
 ``>>`` is the arithmetic shift (floor division by 2^S).  Everything is an integer.
 
+Geometric self-ensemble (the SPS record's second parameter byte, K = 1, 2, 4 or 8): the
+network runs on the K first of the picture's 8 symmetries in ``ENSEMBLE_ORDER`` (flips and
+transpositions of the whole picture; ``dihedral`` gives their action on the planes above),
+each residual is brought back by the inverse symmetry, and
+
+    r = (sum of the K residuals + K / 2) >> log2(K)
+
+replaces the single residual.  K = 1 is the plain network.  The net was trained on randomly
+flipped and transposed patches, so its errors under the 8 symmetries are partly independent
+and their mean is a better filter (held-out luma gain +0.11 dB at K = 1, +0.17 dB at K = 8).
+
 Why the float32 evaluation is exact
 -----------------------------------
 Every input of a layer is an integer of magnitude <= 255 (<= 128 for the first layer) and
@@ -124,7 +135,7 @@ def infer_residual(model, x, threads=0):
         torch.set_num_threads(threads)
     ws, bs, sc = model.torch_params()
     with torch.inference_mode():
-        a = torch.from_numpy(x.astype(np.float32))[None].contiguous(memory_format=torch.channels_last)
+        a = torch.from_numpy(np.ascontiguousarray(x, np.float32))[None].contiguous(memory_format=torch.channels_last)
         last = len(ws) - 1
         for i in range(len(ws)):
             a = torch.nn.functional.conv2d(a, ws[i], bs[i], padding=1)
@@ -156,11 +167,50 @@ def infer_residual_reference(model, x):
     return a.astype(np.int32)
 
 
-def filter_planes(model, planes, qp, threads=0, reference=False):
-    """The filtered picture (new int16 planes) for a decoded picture and its QP."""
-    x = make_input(planes, qp)
-    r = infer_residual_reference(model, x) if reference else infer_residual(model, x, threads)
-    return split_output(planes, r)
+# make_input's channels under a horizontal flip, a vertical flip and a transposition of the
+# picture: the four luma phases (even/odd row, even/odd column) trade places
+_FLIP_X = [1, 0, 3, 2, 4, 5, 6]
+_FLIP_Y = [2, 3, 0, 1, 4, 5, 6]
+_TRANSPOSE = [0, 2, 1, 3, 4, 5, 6]
+# the self-ensemble's symmetries (``dihedral``'s k) in the order K of them are taken: for K = 2
+# the transposition, for K = 4 the subgroup {1, transposition, 180 degree turn, anti-transposition}
+ENSEMBLE_ORDER = (0, 4, 3, 7, 1, 5, 2, 6)
+ENSEMBLE_SIZES = (1, 2, 4, 8)
+
+
+def dihedral(a, k, inverse=False):
+    """Network planes a [C, h, w] (make_input's or the residual's layout) of the picture
+    flipped horizontally (k & 1), vertically (k & 2), then transposed (k & 4): the 8
+    symmetries of the square.  ``inverse``: undo that symmetry."""
+    c = a.shape[0]
+    if inverse and k & 4:
+        a = a[_TRANSPOSE[:c]].transpose(0, 2, 1)
+    if k & 1:
+        a = a[_FLIP_X[:c], :, ::-1]
+    if k & 2:
+        a = a[_FLIP_Y[:c], ::-1, :]
+    if not inverse and k & 4:
+        a = a[_TRANSPOSE[:c]].transpose(0, 2, 1)
+    return a
+
+
+def ensemble_residual(model, x, count=1, threads=0, reference=False):
+    """The residual of the self-ensemble of ``count`` symmetries (module doc) for input x
+    [7, H/2, W/2].  (One picture at a time: batching the symmetries is no faster on the CPU.)"""
+    if count not in ENSEMBLE_SIZES:
+        raise ValueError(f"CNN filter self-ensemble of {count} symmetries: not one of {ENSEMBLE_SIZES}")
+    acc = np.zeros((N_OUT,) + x.shape[1:], np.int32)
+    for k in ENSEMBLE_ORDER[:count]:
+        xk = dihedral(x, k)
+        r = infer_residual_reference(model, xk) if reference else infer_residual(model, xk, threads)
+        acc += dihedral(r, k, inverse=True)
+    return (acc + (count >> 1)) >> (count.bit_length() - 1)
+
+
+def filter_planes(model, planes, qp, threads=0, reference=False, ensemble=1):
+    """The filtered picture (new int16 planes) for a decoded picture and its QP, by the
+    self-ensemble of ``ensemble`` symmetries."""
+    return split_output(planes, ensemble_residual(model, make_input(planes, qp), ensemble, threads, reference))
 
 
 # --------------------------------------------------------------------------- weights files

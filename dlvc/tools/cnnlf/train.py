@@ -34,6 +34,7 @@ from concurrent.futures import ProcessPoolExecutor
 import numpy as np
 
 from ..base import file_sha256
+from .infer import dihedral
 
 QPS = (22, 27, 32, 37)
 VAL_IMAGES = ("Chelsea", "Tower", "Coins")
@@ -287,26 +288,6 @@ def _to_target(org, rec):
     return d.astype(np.float32) / 128.0
 
 
-# make_input's channels under a horizontal flip, a vertical flip and a transposition of the
-# picture: the four luma phases (even/odd row, even/odd column) trade places
-_FLIP_X = [1, 0, 3, 2, 4, 5, 6]
-_FLIP_Y = [2, 3, 0, 1, 4, 5, 6]
-_TRANSPOSE = [0, 2, 1, 3, 4, 5, 6]
-
-
-def dihedral(a, k):
-    """Network planes a [C, s, s] (make_input's layout) of the picture flipped horizontally
-    (k & 1), vertically (k & 2), then transposed (k & 4): the 8 symmetries of the square."""
-    c = a.shape[0]
-    if k & 1:
-        a = a[_FLIP_X[:c], :, ::-1]
-    if k & 2:
-        a = a[_FLIP_Y[:c], ::-1, :]
-    if k & 4:
-        a = a[_TRANSPOSE[:c]].transpose(0, 2, 1)
-    return a
-
-
 class Patches:
     """Random size x size (luma) patches from the training pictures (a picture drawn with
     probability proportional to its area); both stages as inputs.  With ``augment`` each
@@ -388,17 +369,17 @@ def _psnr(a, b):
     return 10 * math.log10(255 * 255 / max(m, 1e-10))
 
 
-def validate(models, select, val_pics):
-    """PSNR gain (dB) of the integer filter over whole pictures, per slice type, QP and
-    slot, for Y, Cb, Cr: PSNR of the pooled MSE of the group's pictures after minus before
-    (pooling, not averaging per-picture PSNRs: a grey picture's chroma is coded exactly and
-    one changed sample would count as -80 dB)."""
+def validate(models, select, val_pics, ensemble=1):
+    """PSNR gain (dB) of the integer filter (a self-ensemble of ``ensemble`` symmetries) over
+    whole pictures, per slice type, QP and slot, for Y, Cb, Cr: PSNR of the pooled MSE of the
+    group's pictures after minus before (pooling, not averaging per-picture PSNRs: a grey
+    picture's chroma is coded exactly and one changed sample would count as -80 dB)."""
     from .infer import filter_planes
     sse = {}
     for p in val_pics:
         for slot in ("A", "B"):
             m = models[int(select[p["intra"] and 1 or 0, p["qp"]])]
-            out = filter_planes(m, tuple(x.astype(np.int16) for x in p[slot]), p["qp"], threads=0)
+            out = filter_planes(m, tuple(x.astype(np.int16) for x in p[slot]), p["qp"], threads=0, ensemble=ensemble)
             key = f"{'I' if p['intra'] else 'P'}_qp{p['qp']}_{slot}"
             acc = sse.setdefault(key, np.zeros((2, 3)))
             for c, (o, f, r) in enumerate(zip(p["org"], out, p[slot])):
@@ -406,6 +387,14 @@ def validate(models, select, val_pics):
                 acc[1, c] += np.mean((o.astype(np.float64) - f) ** 2)
     return {k: [round(10 * math.log10(max(v[0, c], 1e-10) / max(v[1, c], 1e-10)), 4) for c in range(3)]
             for k, v in sorted(sse.items())}
+
+
+def validation_record(models, select, val_pics):
+    """The record's validation entries: the plain network and the self-ensemble of 8."""
+    key = "slice type_QP_slot: [Y, Cb, Cr] dB, PSNR of pooled MSE, whole-picture filter, no flags"
+    return {"validation_psnr_gain_db": {"key": key, **validate(models, select, val_pics)},
+            "validation_psnr_gain_db_ensemble8": {"key": key + ", CNNLFEnsemble 8",
+                                                  **validate(models, select, val_pics, 8)}}
 
 
 def revalidate(out, data_dir=None, work=None, data_filter=None, log=print):
@@ -417,11 +406,11 @@ def revalidate(out, data_dir=None, work=None, data_filter=None, log=print):
     models, select = load_models(out + ".npz")
     with open(out + ".json") as f:
         record = json.load(f)
-    record["validation_psnr_gain_db"] = {"key": "slice type_QP_slot: [Y, Cb, Cr] dB, PSNR of pooled MSE, "
-                                         "whole-picture filter, no flags", **validate(models, select, val_pics)}
+    val = validation_record(models, select, val_pics)
+    record.update(val)
     with open(out + ".json", "w") as f:
         json.dump(record, f, indent=1)
-    log(json.dumps(record["validation_psnr_gain_db"], indent=1))
+    log(json.dumps(val, indent=1))
 
 
 def train(out, minutes=30.0, data_dir=None, work=None, seed=0, channels=24, layers=7, bands=(27, 32),
@@ -495,7 +484,7 @@ def train(out, minutes=30.0, data_dir=None, work=None, seed=0, channels=24, laye
     select = np.stack([band_of, band_of]).astype(np.int32)
     os.makedirs(os.path.dirname(os.path.abspath(out)) or ".", exist_ok=True)
     save_models(out + ".npz", models, select)
-    val = validate(models, select, val_pics)
+    val = validation_record(models, select, val_pics)
     load_models(out + ".npz")            # checks the bounds again
     sha = file_sha256(out + ".npz").hex()
     record = {
@@ -515,9 +504,7 @@ def train(out, minutes=30.0, data_dir=None, work=None, seed=0, channels=24, laye
                                "pictures": sum(len(d[q]) for q in QPS)} for n, d in data.items()},
                  "stages": "both slot A (deblocked) and slot B (after SAO) pictures as inputs",
                  "encoder": f"dlvc, cfg/intra.cfg (filter off) and cfg/lowdelay.cfg (filter {ldp_filter})"},
-        "validation_psnr_gain_db": {"key": "slice type_QP_slot: [Y, Cb, Cr] dB, PSNR of pooled MSE, "
-                                           "whole-picture filter, no flags",
-                                    **val},
+        **val,
     }
     with open(out + ".json", "w") as f:
         json.dump(record, f, indent=1)

@@ -296,14 +296,15 @@ class Patches:
 
     def __init__(self, pics, rng, size=96, device="cpu", augment=True):
         self.rng, self.half, self.device, self.augment = rng, size // 2, device, augment
-        self.x, self.t, self.qp, self.area = [], [], [], []
+        self.x, self.t, self.qp, self.intra, self.area = [], [], [], [], []
         for p in pics:
             for slot in ("A", "B"):
                 self.x.append(_to_input(p[slot], p["qp"]))
                 self.t.append(_to_target(p["org"], p[slot]))
                 self.qp.append(p["qp"])
+                self.intra.append(int(p["intra"]))
                 self.area.append(p["org"][0].size)
-        self.qp, self.area = np.array(self.qp), np.array(self.area, np.float64)
+        self.qp, self.intra, self.area = np.array(self.qp), np.array(self.intra), np.array(self.area, np.float64)
 
     def batch(self, n, idx=None):
         import torch
@@ -415,11 +416,12 @@ def revalidate(out, data_dir=None, work=None, data_filter=None, log=print):
 
 def train(out, minutes=30.0, data_dir=None, work=None, seed=0, channels=24, layers=7, bands=(27, 32),
           batch=8, lr=1e-3, threads=0, jobs=2, steps=0, device="cpu", augment=True, init=None, data_filter=None,
-          log=print):
+          slice_types=False, log=print):
     """Train and write ``out``.npz/.json.  ``init``: a weights .npz to go on from: each QP
     band's model starts from the one that file selects for the band (the shared phase is
     skipped and the band phases share the whole budget); its network shape is the file's.
-    ``data_filter``: the low-delay clips are coded with that filter on (make_data)."""
+    ``data_filter``: the low-delay clips are coded with that filter on (make_data).
+    ``slice_types``: a model per band and slice type (P, I), each trained on its own slices."""
     for flag, path in (("--init", init), ("--data-filter", data_filter)):
         if path and not os.path.isfile(path):
             from ...errors import DlvcError
@@ -466,22 +468,27 @@ def train(out, minutes=30.0, data_dir=None, work=None, seed=0, channels=24, laye
         share_frac = 0.6 if len(edges) > 1 else 1.0
         steps_done["shared"] = _train_phase(shared, patches, None, seconds * share_frac, lr, batch,
                                             0.0 if len(edges) > 1 else 0.25, log, "shared", steps_cap=steps)
-    if len(edges) == 1 and not init:
+    # the models: one per (band, slice type) group; slice type None: both types
+    groups = [(k, t) for k in range(len(edges)) for t in ((0, 1) if slice_types else (None,))]
+    if len(groups) == 1 and not init:
         models.append(quantise(shared))
     else:
-        for k in range(len(edges)):
-            idx = np.nonzero(band_of[patches.qp] == k)[0]
+        for g, (k, t) in enumerate(groups):
+            sel = band_of[patches.qp] == k
+            idx = np.nonzero(sel if t is None else sel & (patches.intra == t))[0]
             if init:
-                net = from_int(init_models[int(init_select[0, edges[k]])]).to(device)
+                net = from_int(init_models[int(init_select[t or 0, edges[k]])]).to(device)
             else:
                 net = FloatNet(channels, layers).to(device)
                 net.load_state_dict(shared.state_dict())
             remaining = seconds - (time.time() - t0)
-            n = _train_phase(net, patches, idx, remaining / (len(edges) - k), lr * 0.3, batch, 0.4, log, f"band{k}",
+            tag = f"band{k}" + ("" if t is None else "_" + "PI"[t])
+            n = _train_phase(net, patches, idx, remaining / (len(groups) - g), lr * 0.3, batch, 0.4, log, tag,
                              steps_cap=steps)
-            steps_done[f"band{k}"] = n
+            steps_done[tag] = n
             models.append(quantise(net))
-    select = np.stack([band_of, band_of]).astype(np.int32)
+    per_type = 2 if slice_types else 1
+    select = np.stack([band_of * per_type, band_of * per_type + per_type - 1]).astype(np.int32)
     os.makedirs(os.path.dirname(os.path.abspath(out)) or ".", exist_ok=True)
     save_models(out + ".npz", models, select)
     val = validation_record(models, select, val_pics)
@@ -496,7 +503,9 @@ def train(out, minutes=30.0, data_dir=None, work=None, seed=0, channels=24, laye
         "network": {"channels": channels, "layers": layers, "inputs": 7, "outputs": 6,
                     "patch": 96, "batch": batch, "lr": lr,
                     "augment": "random flips and transpositions" if augment else "none"},
-        "bands": {"qp_upper_bounds": edges, "select_intra_and_inter": "same model per band"},
+        "bands": {"qp_upper_bounds": edges,
+                  "slice_types": "a model per band for P and one for I slices" if slice_types
+                  else "same model per band for I and P slices"},
         "steps": steps_done,
         "init": init_record,
         "data": {"dir": data_dir, "qps": list(QPS), "crop": CROP, "max_side": MAX_SIDE, "validation_images": list(VAL_IMAGES),
@@ -532,6 +541,8 @@ def add_subparsers(sub):
                    "model; no shared phase; the file's network shape)")
     p.add_argument("--data-filter", default=None, help="CNN filter weights to code the low-delay training "
                    "clips with (their P pictures then predict from filtered pictures, as in use)")
+    p.add_argument("--slice-types", action="store_true", help="a model per QP band and slice type (P, I), "
+                   "each trained on its own slices")
     p.add_argument("--device", default="cpu", help="torch device for training (cpu, cuda); the shipped "
                    "integer model is the same kind of file either way")
     p.add_argument("--revalidate", action="store_true", help="only recompute the validation in the record "
@@ -550,5 +561,5 @@ def _run(args):
     train(out, minutes=args.minutes, data_dir=args.data, work=args.work, seed=args.seed, channels=args.channels,
           layers=args.layers, bands=bands, batch=args.batch, lr=args.lr, threads=args.threads, jobs=args.jobs,
           steps=args.steps, device=args.device, augment=args.augment, init=args.init, data_filter=args.data_filter,
-          log=lambda s: print(s, flush=True))
+          slice_types=args.slice_types, log=lambda s: print(s, flush=True))
     return 0

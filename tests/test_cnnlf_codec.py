@@ -52,7 +52,8 @@ def test_random_ctu_flags_round_trip(tmp_path, monkeypatch, structure, frames, s
     and reconstructs exactly what the encoder did, at either stage, intra and inter."""
     from dlvc.tools.cnnlf import codec
     rng = np.random.default_rng(0)
-    monkeypatch.setattr(codec, "decide_flags", lambda gain, lam, ctx, c: (rng.integers(0, 2, gain.shape).astype(np.int32), True))
+    monkeypatch.setattr(codec, "decide_flags", lambda gain, lam, ctx, c: (rng.integers(0, 2, gain.shape).astype(np.int32),
+                                                                          True, rng.random()))
     w = smoothing_weights(tmp_path / "smooth.npz")
     stream, rec, _ = encode_sequence(tmp_path, "Carphone", frames, 37, (structure,) + TOOL, CNNLFWeights=w, CNNLFSlot=slot)
     assert np.array_equal(decode_with(stream, w), rec)

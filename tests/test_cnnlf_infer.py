@@ -7,8 +7,8 @@ import pytest
 
 from dlvc.core.syntax.sps import SPS, parse_sps, write_sps
 from dlvc.core.syntax.tools_ext import (
-    HASH_BYTES, ToolRecord, parse_tools_extension, set_sps_tools, sps_tool_records,
-    write_tools_extension,
+    CNNLF_SLICE_BITS, HASH_BYTES, ToolRecord, cnnlf_slice_flags, parse_tools_extension, set_cnnlf_slice_flags,
+    set_sps_tools, sps_tool_records, write_tools_extension,
 )
 from dlvc.core.bitstream import BitstreamError
 from dlvc.tools import CNNLF, REGISTRY
@@ -182,6 +182,29 @@ def test_sps_tools_extension_round_trip():
         parse_tools_extension([1, 0, 1, 1] * 8)
 
 
+def test_slice_syntax_flags_and_qp_offset_index():
+    """slice_cnnlf_flag[ 0..2 ] and slice_cnnlf_qp_offset_idx set in a slice header's
+    slice_reserved_flag and read back (test_syntax writes and parses those bits); a PPS with only the three flags (older streams) means offset index 0; one
+    with fewer is refused."""
+    from types import SimpleNamespace
+    from dlvc.core.syntax.slice_header import SliceHeader
+    from dlvc.tools.cnnlf.codec import filter_qp
+    pps = SimpleNamespace(num_extra_slice_header_bits=CNNLF_SLICE_BITS)
+    for on, idx in (((1, 0, 1), 3), ((0, 1, 0), 2), ((1, 1, 0), 1), ((0, 0, 0), 0)):
+        sh = SliceHeader()
+        set_cnnlf_slice_flags(sh, on, idx)
+        assert len(sh.slice_reserved_flag) == CNNLF_SLICE_BITS
+        flags, got = cnnlf_slice_flags(sh, pps)
+        assert tuple(flags) == on and got == idx
+        flags, got = cnnlf_slice_flags(sh, SimpleNamespace(num_extra_slice_header_bits=3))
+        assert tuple(flags) == on and got == 0
+    with pytest.raises(BitstreamError, match="slice flags"):
+        cnnlf_slice_flags(sh, SimpleNamespace(num_extra_slice_header_bits=2))
+    # QpCnn = Clip3(0, 51, SliceQpY + (0, -3, -6, -9)[idx])
+    assert [filter_qp(32, i) for i in range(4)] == [32, 29, 26, 23]
+    assert filter_qp(4, 3) == 0 and filter_qp(51, 0) == 51
+
+
 def test_ctu_flag_syntax_round_trip():
     from dlvc.core.cabac import decoder_init, encode_terminate, finish, init_contexts, new_reader, new_writer
     from dlvc.core.tool_syntax import merge_filtered, new_cnnlf_flags, parse_cnnlf_flags, write_cnnlf_flags
@@ -223,19 +246,19 @@ def test_flag_decisions_by_rate_distortion_cost():
     from dlvc.tools.cnnlf.codec import decide_flags
     ctx = init_contexts(1, 32)
     lam = 100.0
-    f, on = decide_flags(np.full((3, 4), 1e6), lam, ctx, 0)
-    assert on and f.all()
-    f, on = decide_flags(np.full((3, 4), -5.0), lam, ctx, 0)
-    assert not on and not f.any()
+    f, on, rd = decide_flags(np.full((3, 4), 1e6), lam, ctx, 0)
+    assert on and f.all() and 12e6 - 12 * lam < rd < 12e6
+    f, on, rd = decide_flags(np.full((3, 4), -5.0), lam, ctx, 0)
+    assert not on and not f.any() and rd == 0
     # a saving below lambda x (one flag's bits) is not worth a flag
-    f, on = decide_flags(np.full((3, 4), 0.2 * lam), lam, ctx, 0)
-    assert not on and not f.any()
+    f, on, rd = decide_flags(np.full((3, 4), 0.2 * lam), lam, ctx, 0)
+    assert not on and not f.any() and rd == 0
     # one CTB saves a lot: on, but only the slice's worth is checked against all flags' bits
     g = np.zeros((3, 4))
     g[1, 2] = 50 * lam
-    f, on = decide_flags(g, lam, ctx, 0)
-    assert on and f.sum() == 1 and f[1, 2] == 1
+    f, on, rd = decide_flags(g, lam, ctx, 0)
+    assert on and f.sum() == 1 and f[1, 2] == 1 and 50 * lam - 12 * lam < rd < 50 * lam   # the 12 flags cost < 1 bit each
     g[1, 2] = 3 * lam             # saves less than the 12 flags cost: slice off
-    f, on = decide_flags(g, lam, ctx, 0)
-    assert not on and not f.any()
+    f, on, rd = decide_flags(g, lam, ctx, 0)
+    assert not on and not f.any() and rd == 0
 

@@ -46,7 +46,8 @@ def test_table_keys_are_hm_keys_except_dlvc_own():
     names = {o.name for o in ENCODER.options}
     assert names - set(C.HM_ENCODER_KEYS) == {"CTUSize", "StatsFile", "Verbose", "Threads", "AMPFast",
                                               "Codec", "LearnedRatePoint", "LearnedGOP", "LearnedIntra", "LearnedIntraQP", "LearnedThreads", "LearnedWeights",
-                                              "CNNLoopFilter", "CNNLFSlot", "CNNLFEnsemble", "CNNLFWeights", "CNNLFThreads"}
+                                              "CNNLoopFilter", "CNNLFSlot", "CNNLFEnsemble", "CNNLFQpSearch",
+                                              "CNNLFWeights", "CNNLFThreads"}
     for o in ENCODER.options:
         for a in o.aliases:
             assert a in C.HM_ENCODER_KEYS

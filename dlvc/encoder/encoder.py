@@ -78,7 +78,7 @@ class PictureEncoder:
             from ..tools.cnnlf.codec import EncoderStage
             self.cnnlf_stage = EncoderStage(self.cnnlf, self.cfg.CNNLFSlot, org, qp, slice_type == SLICE_I,
                                             int(self.sps.CtbLog2SizeY), ep[E_LAMBDA], ep[E_W_CB], ep[E_W_CR],
-                                            init_type)
+                                            init_type, self.cfg.CNNLFQpSearch)
             stages.append(self.cnnlf_stage)
         return stages
 
@@ -98,7 +98,7 @@ class PictureEncoder:
         if self.cnnlf_stage is not None:
             st = self.cnnlf_stage
             flags, on = st.flags, np.asarray(st.slice_flags, np.int32)
-            set_cnnlf_slice_flags(sh, on)
+            set_cnnlf_slice_flags(sh, on, st.qp_offset_idx)
         return flags, on
 
     def parameter_set_nals(self):

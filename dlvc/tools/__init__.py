@@ -14,7 +14,8 @@ from .base import ToolSpec
 
 CNNLF = ToolSpec(
     name="cnnlf", tool_id=1, title="CNN in-loop filter", normative=True,
-    cfg_key="CNNLoopFilter", cfg_keys=("CNNLoopFilter", "CNNLFSlot", "CNNLFEnsemble", "CNNLFWeights", "CNNLFThreads"),
+    cfg_key="CNNLoopFilter", cfg_keys=("CNNLoopFilter", "CNNLFSlot", "CNNLFEnsemble", "CNNLFQpSearch", "CNNLFWeights",
+                                         "CNNLFThreads"),
     module="dlvc.tools.cnnlf.codec", weights="weights/cnnlf.npz", needs_torch=True)
 
 REGISTRY = {t.tool_id: t for t in (CNNLF,)}

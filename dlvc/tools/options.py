@@ -15,6 +15,9 @@ ENCODER_ITEMS = (
     _o("CNNLFEnsemble", int, 8, "CNN in-loop filter self-ensemble: the network runs on this many "
        "flips/transpositions of the picture and their residuals are averaged (recorded in the SPS "
        "extension; 8 filters best, 1 is 8x faster)", choices=(1, 2, 4, 8)),
+    _o("CNNLFQpSearch", int, 4, "CNN in-loop filter: the encoder tries the first N filter QP offsets "
+       "(0, -3, -6, -9 on the slice QP; the one saving the most RD cost is signalled per slice; 1: "
+       "offset 0 only, N times faster)", range=(1, 4)),
     _o("CNNLFWeights", str, "", "CNN in-loop filter weights (.npz) to use instead of the shipped "
        "dlvc/tools/cnnlf/weights/cnnlf.npz (the decoder must be given the same file)"),
     _o("CNNLFThreads", int, 1, "torch threads of the CNN filter (0: one per CPU core; the output "

@@ -3,9 +3,11 @@ and the encoder's stage that also decides the flags.
 
 Normative process of a picture whose slice header switches the filter on for a component
 (core/syntax/tools_ext.py, core/tool_syntax.py): at the stage the SPS extension records
-(slot A: after deblocking, before SAO; slot B: after SAO; core/loopfilter.py), the network
-of infer.py chosen by ``select[intra slice, SliceQpY]`` filters the whole picture, and every
-CTB whose cnnlf_flag[ cIdx ] is 1 takes the filtered samples of that colour component.
+(slot A: after deblocking, before SAO; slot B: after SAO; core/loopfilter.py), with the filter
+QP  QpCnn = Clip3( 0, 51, SliceQpY + CNNLF_QP_OFFSETS[ slice_cnnlf_qp_offset_idx ] )  the
+network of infer.py chosen by ``select[intra slice, QpCnn]`` filters the whole picture (QpCnn
+also in its QP input plane), and every CTB whose cnnlf_flag[ cIdx ] is 1 takes the filtered
+samples of that colour component.
 The filtered picture is computed only when some flag is 1.
 
 Tool parameters in the SPS record: byte 0, the stage (0 = slot A, 1 = slot B); byte 1 (absent:
@@ -19,7 +21,7 @@ import os
 import numpy as np
 
 from ...core.cabac import FRAC_BITS_SCALE, bin_cost, encode_decision, init_contexts, new_writer
-from ...core.syntax.tools_ext import HASH_BYTES, ToolRecord
+from ...core.syntax.tools_ext import CNNLF_QP_OFFSETS, HASH_BYTES, ToolRecord
 from ...core.tool_syntax import CNNLF_CTX, cnnlf_ctx_inc, merge_filtered, new_cnnlf_flags
 from ...errors import DlvcError
 from .. import CNNLF
@@ -78,11 +80,17 @@ def decoder_filter(record, extra_weights="", threads=0):
                     f"are not the ones dlvc-dec holds; give them with --CNNLFWeights FILE")
 
 
+def filter_qp(slice_qp, qp_offset_idx):
+    """QpCnn, the QP the filter runs with (module doc)."""
+    return min(max(slice_qp + CNNLF_QP_OFFSETS[qp_offset_idx], 0), 51)
+
+
 class DecoderStage:
     """Normative stage: filter, then take the filtered samples of the flagged CTBs."""
 
-    def __init__(self, flt, slot, flags, qp, intra, ctb_log2):
-        self.flt, self.slot, self.flags, self.qp, self.intra, self.log2 = flt, slot, flags, qp, intra, ctb_log2
+    def __init__(self, flt, slot, flags, slice_qp, qp_offset_idx, intra, ctb_log2):
+        self.flt, self.slot, self.flags, self.intra, self.log2 = flt, slot, flags, intra, ctb_log2
+        self.qp = filter_qp(slice_qp, qp_offset_idx)
 
     def __call__(self, planes):
         if self.flags.any():
@@ -108,7 +116,8 @@ def decide_flags(gain, lam, ctx, c):
     bits estimated from the adaptive contexts (ctxInc from the left and above decisions
     already made, as the syntax codes them).  Then the slice flag: on only if the CTU flags'
     total saving exceeds lambda times all the flags' bits.  ``c``: the colour component
-    (cIdx).  Returns (flags [h, w] int32, slice_on)."""
+    (cIdx).  Returns (flags [h, w] int32, slice_on, the RD cost saved: the distortion saved
+    less lambda times the flags' bits, 0 when the slice flag is off)."""
     h, w = gain.shape
     flags = new_cnnlf_flags(h, w)                      # tool_syntax's layout; component c used
     ctx = ctx.copy()
@@ -126,36 +135,50 @@ def decide_flags(gain, lam, ctx, c):
             encode_decision(we, bufe, ctx, ci, f)
     flags = flags[:, :, c]
     on = bool(flags.any()) and saved > lam * bits
-    return (flags if on else flags * 0), on
+    return (flags if on else flags * 0), on, (saved - lam * bits if on else 0.0)
 
 
 class EncoderStage:
-    """The encoder's stage: filter the picture, decide the CTU and slice flags by RD cost
-    (``lam``: the picture's lambda; chroma distortion weighted by w_cb, w_cr as HM does),
-    apply them as the decoder will.  After the call ``flags`` and ``slice_flags`` hold the
-    decisions to write."""
+    """The encoder's stage: filter the picture with the first ``qp_search`` filter QP offsets
+    (CNNLF_QP_OFFSETS), decide the CTU and slice flags of each by RD cost (``lam``: the
+    picture's lambda; chroma distortion weighted by w_cb, w_cr as HM does), keep the offset
+    that saves the most RD cost and apply its flags as the decoder will.  After the call
+    ``flags``, ``slice_flags`` and ``qp_offset_idx`` hold the decisions to write."""
 
-    def __init__(self, flt, slot, org, qp, intra, ctb_log2, lam, w_cb, w_cr, init_type):
+    def __init__(self, flt, slot, org, qp, intra, ctb_log2, lam, w_cb, w_cr, init_type, qp_search=1):
         self.flt, self.slot, self.org, self.qp, self.intra = flt, slot, org, qp, intra
         self.log2, self.lam, self.w_cb, self.w_cr, self.init_type = ctb_log2, lam, w_cb, w_cr, init_type
+        self.qp_search = qp_search
         self.flags = None
         self.slice_flags = (0, 0, 0)
+        self.qp_offset_idx = 0
         self.stats = {}
+
+    def decide(self, planes, filtered, ctx, ch, cw):
+        """CTU and slice flags of one filtered picture: (flags, slice flags, RD cost saved, stats)."""
+        flags = new_cnnlf_flags(ch, cw)
+        on, saved, stats = [0, 0, 0], 0.0, {"ctbs": ch * cw}
+        for c, (name, wt) in enumerate((("y", 1.0), ("cb", self.w_cb), ("cr", self.w_cr))):
+            log2 = self.log2 - (c > 0)
+            gain = wt * (ctb_sse(self.org[c], planes[c], log2, ch, cw)
+                         - ctb_sse(self.org[c], filtered[c], log2, ch, cw)).astype(np.float64)
+            flags[:, :, c], on[c], rd = decide_flags(gain, self.lam, ctx, c)
+            saved += rd
+            stats[f"on_{name}"] = int(flags[:, :, c].sum())
+            stats[f"gain_{name}"] = float((gain * flags[:, :, c]).sum())
+        return flags, tuple(int(f) for f in on), saved, stats
 
     def __call__(self, planes):
         h, w = planes[0].shape
         size = 1 << self.log2
         ch, cw = (h + size - 1) >> self.log2, (w + size - 1) >> self.log2
-        filtered = self.flt.filter(planes, self.qp, self.intra)
         ctx = init_contexts(self.init_type, self.qp)
-        self.flags = new_cnnlf_flags(ch, cw)
-        on, self.stats = [0, 0, 0], {"ctbs": ch * cw}
-        for c, (name, wt) in enumerate((("y", 1.0), ("cb", self.w_cb), ("cr", self.w_cr))):
-            log2 = self.log2 - (c > 0)
-            gain = wt * (ctb_sse(self.org[c], planes[c], log2, ch, cw)
-                         - ctb_sse(self.org[c], filtered[c], log2, ch, cw)).astype(np.float64)
-            self.flags[:, :, c], on[c] = decide_flags(gain, self.lam, ctx, c)
-            self.stats[f"on_{name}"] = int(self.flags[:, :, c].sum())
-            self.stats[f"gain_{name}"] = float((gain * self.flags[:, :, c]).sum())
-        self.slice_flags = tuple(int(f) for f in on)
+        best = None
+        for idx in range(self.qp_search):
+            filtered = self.flt.filter(planes, filter_qp(self.qp, idx), self.intra)
+            flags, on, saved, stats = self.decide(planes, filtered, ctx, ch, cw)
+            if best is None or saved > best[0]:
+                best = (saved, idx, filtered, flags, on, stats)
+        _, self.qp_offset_idx, filtered, self.flags, self.slice_flags, self.stats = best
+        self.stats["qp_offset"] = CNNLF_QP_OFFSETS[self.qp_offset_idx]
         merge_filtered(planes, filtered, self.flags, self.log2)

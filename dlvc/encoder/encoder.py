@@ -84,7 +84,7 @@ class PictureEncoder:
 
     def deep_stats(self):
         """Per-picture statistics of the deep tools of the picture coded last (for the log
-        and StatsFile): {"cnnlf": {on_y, on_cb, on_cr, ctbs, gain_y, gain_cb, gain_cr}} or {}."""
+        and StatsFile): {"cnnlf": {on_y, on_cb, on_cr, ctbs, gain_y, gain_cb, gain_cr, qp_offset}} or {}."""
         if self.cnnlf_stage is None:
             return {}
         return {"cnnlf": dict(self.cnnlf_stage.stats)}

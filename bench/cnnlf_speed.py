@@ -23,6 +23,8 @@ def main():
     ap.add_argument("--threads", type=int, default=0, help="torch threads (0: one per core)")
     ap.add_argument("--repeat", type=int, default=10)
     args = ap.parse_args()
+    if args.stream and not os.path.isfile(args.stream):
+        ap.error(f"--stream {args.stream}: no such file")
     from dlvc.tools import CNNLF
     from dlvc.tools.cnnlf import codec
     from dlvc.tools.cnnlf.infer import ENSEMBLE_SIZES, filter_planes, load_models

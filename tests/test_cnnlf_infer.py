@@ -184,8 +184,8 @@ def test_sps_tools_extension_round_trip():
 
 def test_slice_syntax_flags_and_qp_offset_index():
     """slice_cnnlf_flag[ 0..2 ] and slice_cnnlf_qp_offset_idx set in a slice header's
-    slice_reserved_flag and read back (test_syntax writes and parses those bits); a PPS with only the three flags (older streams) means offset index 0; one
-    with fewer is refused."""
+    slice_reserved_flag and read back (test_syntax writes and parses those bits); a PPS with
+    only the three flags (older streams) means offset index 0; one with fewer is refused."""
     from types import SimpleNamespace
     from dlvc.core.syntax.slice_header import SliceHeader
     from dlvc.tools.cnnlf.codec import filter_qp
@@ -239,6 +239,38 @@ def test_ctu_flag_syntax_round_trip():
     assert planes[0].sum() == 48 * 64 and planes[0][64:128, 128:].all()
     assert planes[1].sum() == 32 * 32 and planes[1][:32, :32].all()
     assert planes[2].sum() == 8 * 32 and planes[2][64:72, 32:64].all()
+
+
+def test_encoder_searches_filter_qp_offsets():
+    """The encoder stage tries CNNLFQpSearch offsets 0, -3, -6, ... and keeps the one saving
+    most RD cost: a stand-in filter whose output is the original picture at QpCnn = SliceQpY
+    - 6 and worse the further QpCnn is from it keeps -6 of all 4; of the first 2, -3."""
+    from dlvc.tools.cnnlf.codec import EncoderStage
+    rng = np.random.default_rng(3)
+    org = [rng.integers(0, 256, (128, 192)).astype(np.int16)] + \
+          [rng.integers(0, 256, (64, 96)).astype(np.int16) for _ in range(2)]
+
+    class Stand:
+        def __init__(self):
+            self.tried = []
+
+        def filter(self, planes, qp, intra):
+            self.tried.append(qp)
+            err = abs(qp - 26)
+            return tuple(np.clip(o + err * np.sign(p - o), 0, 255).astype(np.int16) for o, p in zip(org, planes))
+
+    def coded():
+        return tuple(np.clip(o + 20, 0, 255).astype(np.int16) for o in org)
+
+    for search, offsets, best in ((4, [32, 29, 26, 23], -6), (2, [32, 29], -3)):
+        flt = Stand()
+        planes = coded()
+        st = EncoderStage(flt, "B", org, 32, False, 6, 50.0, 1.0, 1.0, 1, search)
+        st(planes)
+        assert flt.tried == offsets and st.stats["qp_offset"] == best
+        assert st.slice_flags == (1, 1, 1) and st.flags.all()
+        expected = Stand().filter(coded(), 32 + best, False)
+        assert all(np.array_equal(p, e) for p, e in zip(planes, expected))
 
 
 def test_flag_decisions_by_rate_distortion_cost():

@@ -1,5 +1,6 @@
 """The deep tools' cfg keys, in the form of dlvc/config.py's option table (no torch here;
 the same scheme as dlvc/learned/options.py)."""
+from ..core.syntax.tools_ext import CNNLF_QP_OFFSETS
 
 
 def _o(name, type, default, help, **kw):
@@ -17,7 +18,7 @@ ENCODER_ITEMS = (
        "extension; 8 filters best, 1 is 8x faster)", choices=(1, 2, 4, 8)),
     _o("CNNLFQpSearch", int, 4, "CNN in-loop filter: the encoder tries the first N filter QP offsets "
        "(0, -3, -6, -9 on the slice QP; the one saving the most RD cost is signalled per slice; 1: "
-       "offset 0 only, N times faster)", range=(1, 4)),
+       "offset 0 only, N times faster)", range=(1, len(CNNLF_QP_OFFSETS))),
     _o("CNNLFWeights", str, "", "CNN in-loop filter weights (.npz) to use instead of the shipped "
        "dlvc/tools/cnnlf/weights/cnnlf.npz (the decoder must be given the same file)"),
     _o("CNNLFThreads", int, 1, "torch threads of the CNN filter (0: one per CPU core; the output "

@@ -154,14 +154,18 @@ class EncoderStage:
         self.qp_offset_idx = 0
         self.stats = {}
 
-    def decide(self, planes, filtered, ctx, ch, cw):
-        """CTU and slice flags of one filtered picture: (flags, slice flags, RD cost saved, stats)."""
+    def ctb_sses(self, planes, ch, cw):
+        """Per component, the CTBs' SSE against the original (np.int64 [ch, cw] each)."""
+        return [ctb_sse(self.org[c], planes[c], self.log2 - (c > 0), ch, cw) for c in range(3)]
+
+    def decide(self, before, filtered, ctx, ch, cw):
+        """CTU and slice flags of one filtered picture (``before``: ctb_sses of the picture
+        before the filter): (flags, slice flags, RD cost saved, stats)."""
         flags = new_cnnlf_flags(ch, cw)
         on, saved, stats = [0, 0, 0], 0.0, {"ctbs": ch * cw}
+        after = self.ctb_sses(filtered, ch, cw)
         for c, (name, wt) in enumerate((("y", 1.0), ("cb", self.w_cb), ("cr", self.w_cr))):
-            log2 = self.log2 - (c > 0)
-            gain = wt * (ctb_sse(self.org[c], planes[c], log2, ch, cw)
-                         - ctb_sse(self.org[c], filtered[c], log2, ch, cw)).astype(np.float64)
+            gain = wt * (before[c] - after[c]).astype(np.float64)
             flags[:, :, c], on[c], rd = decide_flags(gain, self.lam, ctx, c)
             saved += rd
             stats[f"on_{name}"] = int(flags[:, :, c].sum())
@@ -173,10 +177,11 @@ class EncoderStage:
         size = 1 << self.log2
         ch, cw = (h + size - 1) >> self.log2, (w + size - 1) >> self.log2
         ctx = init_contexts(self.init_type, self.qp)
+        before = self.ctb_sses(planes, ch, cw)
         best = None
         for idx in range(self.qp_search):
             filtered = self.flt.filter(planes, filter_qp(self.qp, idx), self.intra)
-            flags, on, saved, stats = self.decide(planes, filtered, ctx, ch, cw)
+            flags, on, saved, stats = self.decide(before, filtered, ctx, ch, cw)
             if best is None or saved > best[0]:
                 best = (saved, idx, filtered, flags, on, stats)
         _, self.qp_offset_idx, filtered, self.flags, self.slice_flags, self.stats = best

@@ -166,8 +166,9 @@ def test_integer_model_goes_back_to_float_exactly():
 
 
 def test_data_filter_codes_the_clips_with_the_filter_on(tmp_path):
-    """--data-filter: the low-delay clip is coded with the filter on, so the pictures captured
-    (the filter's input) are the same for the I picture and differ once P pictures predict
+    """--data-filter: the low-delay clip is coded with the filter on at its default stage
+    (slot A), so the pictures captured (the filter's input: the deblocked ones only, as after
+    SAO they are filtered) are the same for the I picture and differ once P pictures predict
     from filtered references (Carphone's first frames, the shipped weights)."""
     from codec_util import sequence_path
     from dlvc.tools import CNNLF
@@ -178,8 +179,14 @@ def test_data_filter_codes_the_clips_with_the_filter_on(tmp_path):
     _, _, off = T._encode_job(("clip", "ldp", frames, 37, str(tmp_path), None))
     _, _, on = T._encode_job(("clip", "ldp", frames, 37, str(tmp_path), CNNLF.weights_path()))
     assert len(off) == len(on) == 3 and on[0]["intra"] and not on[1]["intra"]
-    assert all(np.array_equal(a, b) for a, b in zip(off[0]["B"], on[0]["B"]))
-    assert not np.array_equal(off[1]["B"][0], on[1]["B"][0])
+    assert all("B" in p for p in off) and not any("B" in p for p in on)
+    assert all(np.array_equal(a, b) for a, b in zip(off[0]["A"], on[0]["A"]))
+    assert not np.array_equal(off[1]["A"][0], on[1]["A"][0])
+    path = str(tmp_path / "c_%d.npz")
+    T._save_pics(path % 37, on)
+    back = T._load_pics(path % 37)
+    assert [sorted(p) for p in back] == [sorted(p) for p in on]
+    assert all(np.array_equal(a, b) for p, q in zip(on, back) for a, b in zip(p["A"], q["A"]))
 
 
 def test_slice_type_models_learn_their_own_slices(tmp_path, monkeypatch):

@@ -37,6 +37,7 @@ from ..base import file_sha256
 from .infer import dihedral
 
 QPS = (22, 27, 32, 37)
+STAGES = ("A", "B")           # the filter's input captured: after deblocking (A), after SAO (B)
 VAL_IMAGES = ("Chelsea", "Tower", "Coins")
 CROP = 256
 MAX_SIDE = 640
@@ -164,6 +165,12 @@ def source_clips(data_dir):
     return out
 
 
+def default_slot():
+    """The filter's default stage (cfg key CNNLFSlot), where --data-filter codes with it."""
+    from ..options import ENCODER_ITEMS
+    return next(o["default"] for o in ENCODER_ITEMS if isinstance(o, dict) and o["name"] == "CNNLFSlot")
+
+
 def _encode_job(job):
     """One (clip, QP) encode with dlvc in this process; returns the captured pictures."""
     name, kind, frames, qp, tmp, filt = job
@@ -180,9 +187,11 @@ def _encode_job(job):
     values.update(InputFile=src, SourceWidth=w, SourceHeight=h, FrameRate=30.0, FramesToBeEncoded=len(frames),
                   QP=qp, BitstreamFile=os.path.join(tmp, f"{name}_{qp}.bin"), ReconFile="", Verbose=0,
                   SEIDecodedPictureHash=0, Threads=1, CNNLoopFilter=bool(filt), CNNLFWeights=filt or "",
-                  CNNLFSlot="B", CNNLFThreads=1)
+                  CNNLFThreads=1)
     cfg = make_config(ENCODER, **values)
     pics = []
+    # the stages captured: those before the filter (with it on, a later stage is its output)
+    slots = STAGES[:STAGES.index(cfg.CNNLFSlot) + 1] if filt else STAGES
 
     class Capture:
         def __init__(self, slot, rec):
@@ -194,7 +203,7 @@ def _encode_job(job):
     def stages(org, q, slice_type):
         rec = {"org": tuple(np.asarray(p, np.uint8) for p in org), "qp": int(q), "intra": int(slice_type == 2)}
         pics.append(rec)
-        return [Capture("A", rec), Capture("B", rec)]
+        return [Capture(slot, rec) for slot in slots]
 
     if kind == "ai":
         enc = PictureEncoder(cfg)
@@ -211,17 +220,19 @@ def _encode_job(job):
 
 def make_data(data_dir, work, jobs=2, log=print, data_filter=None):
     """Encode every (clip, QP) once; cache the captured pictures in
-    work/<clip>_<qp>_<crc32 of the clip's samples>[_f<filter's sha256>].npz.
+    work/<clip>_<qp>_<crc32 of the clip's samples>[_f<filter's sha256><slot>].npz.
 
-    ``data_filter``: CNN filter weights to code the low-delay clips with (slot B, flags
-    decided as the encoder does), so that their P pictures predict from filtered references
-    as they do when the filter is in use; the pictures captured are the filter's input."""
+    ``data_filter``: CNN filter weights to code the low-delay clips with (at the default
+    stage, CNNLFSlot, flags and QP offsets decided as the encoder does), so that their P
+    pictures predict from filtered references as they do when the filter is in use; the
+    pictures captured are the filter's input (slot A: the deblocked pictures only, since
+    after SAO they have been filtered)."""
     os.makedirs(work, exist_ok=True)
     clips = source_clips(data_dir)
     tag = ""
     if data_filter:
         from .. import CNNLF
-        tag = "_f" + CNNLF.weights_sha256(os.path.abspath(data_filter)).hex()[:8]
+        tag = "_f" + CNNLF.weights_sha256(os.path.abspath(data_filter)).hex()[:8] + default_slot()
     filt = {name: (data_filter if kind == "ldp" else None) for name, (kind, _) in clips.items()}
     paths = {name: _cache_path(work, name, frames, tag if filt[name] else "") for name, (_, frames) in clips.items()}
     todo = []
@@ -252,8 +263,8 @@ def _cache_path(work, name, frames, tag=""):
 def _save_pics(path, pics):
     d = {}
     for i, p in enumerate(pics):
-        for k in ("org", "A", "B"):
-            for c in range(3):
+        for k in ("org",) + STAGES:
+            for c in range(3 if k in p else 0):
                 d[f"{i}_{k}{c}"] = p[k][c]
         d[f"{i}_qp"] = np.int32(p["qp"])
         d[f"{i}_intra"] = np.int32(p["intra"])
@@ -268,8 +279,8 @@ def _load_pics(path):
     with np.load(path) as z:
         out = []
         for i in range(int(z["n"])):
-            out.append({k: tuple(z[f"{i}_{k}{c}"] for c in range(3)) for k in ("org", "A", "B")}
-                       | {"qp": int(z[f"{i}_qp"]), "intra": int(z[f"{i}_intra"])})
+            out.append({k: tuple(z[f"{i}_{k}{c}"] for c in range(3)) for k in ("org",) + STAGES
+                        if f"{i}_{k}0" in z.files} | {"qp": int(z[f"{i}_qp"]), "intra": int(z[f"{i}_intra"])})
     return out
 
 
@@ -290,7 +301,7 @@ def _to_target(org, rec):
 
 class Patches:
     """Random size x size (luma) patches from the training pictures (a picture drawn with
-    probability proportional to its area); both stages as inputs.  With ``augment`` each
+    probability proportional to its area); every stage a picture holds as inputs.  With ``augment`` each
     patch is also flipped and transposed at random (dihedral): coding artefacts have no
     preferred orientation worth learning, and the 8 symmetries multiply the data."""
 
@@ -298,7 +309,7 @@ class Patches:
         self.rng, self.half, self.device, self.augment = rng, size // 2, device, augment
         self.x, self.t, self.qp, self.intra, self.area = [], [], [], [], []
         for p in pics:
-            for slot in ("A", "B"):
+            for slot in (s for s in STAGES if s in p):
                 self.x.append(_to_input(p[slot], p["qp"]))
                 self.t.append(_to_target(p["org"], p[slot]))
                 self.qp.append(p["qp"])
@@ -378,7 +389,7 @@ def validate(models, select, val_pics, ensemble=1):
     from .infer import filter_planes
     sse = {}
     for p in val_pics:
-        for slot in ("A", "B"):
+        for slot in (s for s in STAGES if s in p):
             m = models[int(select[p["intra"] and 1 or 0, p["qp"]])]
             out = filter_planes(m, tuple(x.astype(np.int16) for x in p[slot]), p["qp"], threads=0, ensemble=ensemble)
             key = f"{'I' if p['intra'] else 'P'}_qp{p['qp']}_{slot}"
@@ -438,7 +449,8 @@ def train(out, minutes=30.0, data_dir=None, work=None, seed=0, channels=24, laye
     t_data = time.time()
     ldp_filter = "off"
     if data_filter:                                 # before ``out`` may replace it
-        ldp_filter = f"{os.path.basename(data_filter)} on, slot B, sha256 {file_sha256(data_filter).hex()}"
+        ldp_filter = (f"{os.path.basename(data_filter)} on, slot {default_slot()}, "
+                      f"sha256 {file_sha256(data_filter).hex()}")
     data = make_data(data_dir, work, jobs, log, data_filter)
     t_data = time.time() - t_data
     train_pics = [p for n, d in data.items() if not n.endswith("val") for q in QPS for p in d[q]]

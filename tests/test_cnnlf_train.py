@@ -222,3 +222,37 @@ def test_slice_type_models_learn_their_own_slices(tmp_path, monkeypatch):
             x = make_input(tuple(a.astype(np.int32) for a in p["B"]), qp)
             r = infer_residual(models[int(select[intra, qp])], x)
             assert sign * r.mean() > 3, (qp, intra, r.mean())
+
+
+def test_slice_type_group_without_pictures_keeps_its_starting_model(tmp_path, monkeypatch):
+    """--slice-types --init: I slices are coded at QP <= 36 only, so the top band's I model
+    has nothing to learn from: it stays the --init file's model for that band, bit for bit,
+    while the other groups train."""
+    from dlvc.tools.cnnlf.infer import load_models
+
+    def pics(rng, intra, qps):
+        out = []
+        for qp in qps:
+            org = tuple(rng.integers(60, 196, s).astype(np.uint8) for s in ((96, 96), (48, 48), (48, 48)))
+            rec = tuple((o.astype(np.int32) + 4).astype(np.uint8) for o in org)
+            out.append({"org": org, "A": rec, "qp": qp, "intra": intra})
+        return out
+
+    rng = np.random.default_rng(0)
+    clips = {"ai_a": pics(rng, 1, T.QPS[:2]), "ldp_b": pics(rng, 0, T.QPS), "ldp_c_val": pics(rng, 0, T.QPS)}
+    data = {n: {q: [p for p in ps if p["qp"] == q] for q in T.QPS} for n, ps in clips.items()}
+    monkeypatch.setattr(T, "find_data", lambda d: str(tmp_path))
+    monkeypatch.setattr(T, "make_data", lambda *a, **k: data)
+    torch.manual_seed(0)
+    first = str(tmp_path / "w0")
+    T.train(first, minutes=0, channels=8, layers=3, bands=(27,), lr=1e-2, steps=20, threads=1, log=lambda s: None)
+    logs = []
+    out = str(tmp_path / "w1")
+    record = T.train(out, minutes=0, bands=(27,), lr=1e-2, steps=20, threads=1, init=first + ".npz",
+                     slice_types=True, log=logs.append)
+    assert record["steps"] == {"band0_P": 20, "band0_I": 20, "band1_P": 20, "band1_I": 0}
+    assert any("[band1_I] no training pictures" in line for line in logs)
+    (m0, _), (m1, s1) = load_models(first + ".npz"), load_models(out + ".npz")
+    kept, trained = m1[int(s1[1, 37])], m1[int(s1[0, 37])]
+    assert all(np.array_equal(a, b) for a, b in zip(kept.weights + kept.biases, m0[1].weights + m0[1].biases))
+    assert not all(np.array_equal(a, b) for a, b in zip(trained.weights, m0[1].weights))

@@ -485,18 +485,28 @@ def train(out, minutes=30.0, data_dir=None, work=None, seed=0, channels=24, laye
     if len(groups) == 1 and not init:
         models.append(quantise(shared))
     else:
-        for g, (k, t) in enumerate(groups):
+        # a group without training pictures (I slices above the training QPs) keeps its
+        # starting model: the --init file's, or the shared one
+        picks = []
+        for k, t in groups:
             sel = band_of[patches.qp] == k
-            idx = np.nonzero(sel if t is None else sel & (patches.intra == t))[0]
+            picks.append(np.nonzero(sel if t is None else sel & (patches.intra == t))[0])
+        left = sum(len(idx) > 0 for idx in picks)
+        for (k, t), idx in zip(groups, picks):
+            tag = f"band{k}" + ("" if t is None else "_" + "PI"[t])
+            if not len(idx):
+                log(f"  [{tag}] no training pictures: the starting model is kept")
+                models.append(init_models[int(init_select[t or 0, edges[k]])] if init else quantise(shared))
+                steps_done[tag] = 0
+                continue
             if init:
                 net = from_int(init_models[int(init_select[t or 0, edges[k]])]).to(device)
             else:
                 net = FloatNet(channels, layers).to(device)
                 net.load_state_dict(shared.state_dict())
             remaining = seconds - (time.time() - t0)
-            tag = f"band{k}" + ("" if t is None else "_" + "PI"[t])
-            n = _train_phase(net, patches, idx, remaining / (len(groups) - g), lr * 0.3, batch, 0.4, log, tag,
-                             steps_cap=steps)
+            n = _train_phase(net, patches, idx, remaining / left, lr * 0.3, batch, 0.4, log, tag, steps_cap=steps)
+            left -= 1
             steps_done[tag] = n
             models.append(quantise(net))
     per_type = 2 if slice_types else 1

@@ -167,8 +167,8 @@ def source_clips(data_dir):
 
 def default_slot():
     """The filter's default stage (cfg key CNNLFSlot), where --data-filter codes with it."""
-    from ..options import ENCODER_ITEMS
-    return next(o["default"] for o in ENCODER_ITEMS if isinstance(o, dict) and o["name"] == "CNNLFSlot")
+    from ...config import ENCODER
+    return ENCODER.by_name["CNNLFSlot"].default
 
 
 def _encode_job(job):
@@ -187,7 +187,7 @@ def _encode_job(job):
     values.update(InputFile=src, SourceWidth=w, SourceHeight=h, FrameRate=30.0, FramesToBeEncoded=len(frames),
                   QP=qp, BitstreamFile=os.path.join(tmp, f"{name}_{qp}.bin"), ReconFile="", Verbose=0,
                   SEIDecodedPictureHash=0, Threads=1, CNNLoopFilter=bool(filt), CNNLFWeights=filt or "",
-                  CNNLFThreads=1)
+                  CNNLFSlot=default_slot(), CNNLFThreads=1)       # the slot make_data's cache tag names
     cfg = make_config(ENCODER, **values)
     pics = []
     # the stages captured: those before the filter (with it on, a later stage is its output)
@@ -301,9 +301,10 @@ def _to_target(org, rec):
 
 class Patches:
     """Random size x size (luma) patches from the training pictures (a picture drawn with
-    probability proportional to its area); every stage a picture holds as inputs.  With ``augment`` each
-    patch is also flipped and transposed at random (dihedral): coding artefacts have no
-    preferred orientation worth learning, and the 8 symmetries multiply the data."""
+    probability proportional to its area); every stage a picture holds as inputs.  With
+    ``augment`` each patch is also flipped and transposed at random (dihedral): coding
+    artefacts have no preferred orientation worth learning, and the 8 symmetries multiply the
+    data."""
 
     def __init__(self, pics, rng, size=96, device="cpu", augment=True):
         self.rng, self.half, self.device, self.augment = rng, size // 2, device, augment
@@ -494,13 +495,14 @@ def train(out, minutes=30.0, data_dir=None, work=None, seed=0, channels=24, laye
         left = sum(len(idx) > 0 for idx in picks)
         for (k, t), idx in zip(groups, picks):
             tag = f"band{k}" + ("" if t is None else "_" + "PI"[t])
+            start = init_models[int(init_select[t or 0, edges[k]])] if init else None
             if not len(idx):
                 log(f"  [{tag}] no training pictures: the starting model is kept")
-                models.append(init_models[int(init_select[t or 0, edges[k]])] if init else quantise(shared))
+                models.append(start if start is not None else quantise(shared))
                 steps_done[tag] = 0
                 continue
-            if init:
-                net = from_int(init_models[int(init_select[t or 0, edges[k]])]).to(device)
+            if start is not None:
+                net = from_int(start).to(device)
             else:
                 net = FloatNet(channels, layers).to(device)
                 net.load_state_dict(shared.state_dict())

@@ -33,23 +33,26 @@ def main():
     rng = np.random.default_rng(0)
     planes = (rng.integers(0, 256, (h, w)).astype(np.int16), rng.integers(0, 256, (h // 2, w // 2)).astype(np.int16),
               rng.integers(0, 256, (h // 2, w // 2)).astype(np.int16))
+    model = models[0]
+    # a model with the coding-information input gets a random plane of the three values
+    info = rng.choice(np.array([-128, 0, 127]), (h // 2, w // 2)) if model.n_in == 8 else None
     for k in ENSEMBLE_SIZES:
-        filter_planes(models[0], planes, 32, args.threads, ensemble=k)
+        filter_planes(model, planes, 32, args.threads, ensemble=k, info=info)
         t0 = time.perf_counter()
         for _ in range(args.repeat):
-            filter_planes(models[0], planes, 32, args.threads, ensemble=k)
+            filter_planes(model, planes, 32, args.threads, ensemble=k, info=info)
         dt = (time.perf_counter() - t0) / args.repeat
         print(f"filter {w}x{h}, self-ensemble of {k}: {dt * 1000:.1f} ms per picture ({len(models)} models, "
-              f"{models[0].layers} layers, {models[0].weights[0].shape[0]} channels)")
+              f"{model.layers} layers, {model.weights[0].shape[0]} channels, {model.n_in} inputs)")
     if args.stream:
         from dlvc.decoder.decoder import Decoder
         data = open(args.stream, "rb").read()
         spent = [0.0]
         orig = codec.DecoderStage.__call__
 
-        def timed(self, planes):
+        def timed(self, planes, meta):
             t = time.perf_counter()
-            orig(self, planes)
+            orig(self, planes, meta)
             spent[0] += time.perf_counter() - t
         codec.DecoderStage.__call__ = timed
         list(Decoder(cnnlf_threads=args.threads).decode(data))      # warm-up

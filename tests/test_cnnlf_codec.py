@@ -23,11 +23,13 @@ shipped = pytest.mark.skipif(not os.path.exists(CNNLF.weights_path()), reason="n
 TOOL = ("cfg/tools/cnn_loopfilter.cfg",)
 
 
-def smoothing_weights(path):
+def smoothing_weights(path, info=False):
     """A hand-made 2-layer integer model (a mild smoothing of each input plane): weights
-    independent of the shipped ones, for the syntax tests."""
+    independent of the shipped ones, for the syntax tests.  ``info``: with the
+    coding-information plane as an 8th input, which moves the hidden activations."""
     from dlvc.tools.cnnlf.infer import IntModel, save_models
-    w0, b0, s0 = np.zeros((6, 7, 3, 3), np.int64), np.full(6, 257, np.int64), np.ones(6, np.int64)
+    w0, b0, s0 = np.zeros((6, 8 if info else 7, 3, 3), np.int64), np.full(6, 257, np.int64), np.ones(6, np.int64)
+    w0[:, 7:, 1, 1] = 1
     w1 = np.zeros((6, 6, 3, 3), np.int64)
     for c in range(6):
         w0[c, c, 1, 1] = 2
@@ -57,6 +59,26 @@ def test_random_ctu_flags_round_trip(tmp_path, monkeypatch, structure, frames, s
     w = smoothing_weights(tmp_path / "smooth.npz")
     stream, rec, _ = encode_sequence(tmp_path, "Carphone", frames, 37, (structure,) + TOOL, CNNLFWeights=w, CNNLFSlot=slot)
     assert np.array_equal(decode_with(stream, w), rec)
+
+
+def test_coding_information_input_round_trip(tmp_path, monkeypatch):
+    """A model taking the coding-information plane (8 inputs): the encoder builds the plane
+    from its CU decisions and dlvc-dec from the parsed CUs, so the low-delay P
+    reconstructions agree (intra, inter with and without residual all occur); the plane
+    changes the filtered pictures."""
+    from dlvc.tools.cnnlf import codec
+    seen = []
+    monkeypatch.setattr(codec, "decide_flags", lambda gain, lam, ctx, c: (np.ones(gain.shape, np.int32), True, 1.0))
+    plane = codec.coding_info_plane
+    monkeypatch.setattr(codec, "coding_info_plane", lambda meta: seen.append(set(np.unique(plane(meta)))) or plane(meta))
+    w8 = smoothing_weights(tmp_path / "smooth8.npz", info=True)
+    stream, rec, _ = encode_sequence(tmp_path, "Carphone", 3, 32, ("cfg/lowdelay.cfg",) + TOOL, CNNLFWeights=w8)
+    assert seen and set().union(*seen) == {-128, 0, 127}
+    monkeypatch.setattr(codec, "coding_info_plane", plane)
+    assert np.array_equal(decode_with(stream, w8), rec)
+    w7 = smoothing_weights(tmp_path / "smooth7.npz")
+    _, rec7, _ = encode_sequence(tmp_path, "Carphone", 3, 32, ("cfg/lowdelay.cfg",) + TOOL, CNNLFWeights=w7)
+    assert not np.array_equal(rec7, rec)
 
 
 def _records(stream):

@@ -16,13 +16,13 @@ from dlvc.tools import CNNLF, REGISTRY
 torch = pytest.importorskip("torch")
 
 from dlvc.tools.cnnlf.infer import (  # noqa: E402
-    ENSEMBLE_ORDER, ENSEMBLE_SIZES, EXACT_LIMIT, IntModel, dihedral, ensemble_residual, filter_planes,
-    infer_residual, infer_residual_reference, load_models, make_input, save_models,
+    ENSEMBLE_ORDER, ENSEMBLE_SIZES, EXACT_LIMIT, IntModel, coding_info_plane, dihedral, ensemble_residual,
+    filter_planes, infer_residual, infer_residual_reference, load_models, make_input, save_models,
 )
 
 
-def random_model(rng, channels=32, layers=6, wmax=127):
-    ch = [7] + [channels] * (layers - 1) + [6]
+def random_model(rng, channels=32, layers=6, wmax=127, n_in=7):
+    ch = [n_in] + [channels] * (layers - 1) + [6]
     ws, bs, ss = [], [], []
     for i in range(layers):
         w = rng.integers(-wmax, wmax + 1, (ch[i + 1], ch[i], 3, 3))
@@ -103,6 +103,56 @@ def test_self_ensemble_of_8_is_equivariant():
     for k in (1, 4, 7):
         rk = ensemble_residual(m, make_input(tuple(symmetric_picture(p, k) for p in planes), 32), 8)
         assert np.array_equal(dihedral(rk, k, inverse=True), r)
+
+
+def random_meta(rng, w, h):
+    """CU metadata of 8x8 CUs of random prediction modes, transform units of 4x4 with random
+    cbf bits."""
+    from dlvc.core.picture import F_CBF, F_PRED_MODE, new_meta
+    meta = new_meta(w, h)
+    meta[F_PRED_MODE] = rng.integers(0, 3, (h // 8, w // 8)).repeat(2, 0).repeat(2, 1)
+    meta[F_CBF] = rng.integers(0, 8, (h // 4, w // 4)) * (rng.random((h // 4, w // 4)) < 0.5)
+    return meta
+
+
+def test_coding_info_plane_of_cu_metadata():
+    """Each luma sample's 2x2 half-resolution unit: 127 intra, 0 inter with a cbf in its
+    transform unit, -128 inter (or skip) without; computed sample by sample here."""
+    from dlvc.core.picture import F_CBF, F_PRED_MODE, MODE_INTRA
+    rng = np.random.default_rng(5)
+    w, h = 48, 32
+    meta = random_meta(rng, w, h)
+    info = coding_info_plane(meta)
+    assert info.shape == (h // 2, w // 2)
+    for y in range(0, h, 2):
+        for x in range(0, w, 2):
+            mode, cbf = meta[F_PRED_MODE, y // 4, x // 4], meta[F_CBF, y // 4, x // 4]
+            assert info[y // 2, x // 2] == (127 if mode == MODE_INTRA else 0 if cbf else -128)
+    assert set(np.unique(info)) == {-128, 0, 127}
+
+
+def test_eight_input_model_uses_the_coding_information():
+    """A model with 8 inputs: torch inference and self-ensemble equal the integer reference
+    with the coding-information plane as the 8th input (flipped with the picture), the plane
+    changes the output, and the model refuses to run without it."""
+    rng = np.random.default_rng(13)
+    m = random_model(rng, 16, 4, wmax=40, n_in=8)
+    planes = random_planes(rng, 48, 32)
+    info = coding_info_plane(random_meta(rng, 48, 32))
+    x = make_input(planes, 30, info)
+    assert x.shape[0] == 8 and np.array_equal(x[7], info) and np.array_equal(x[:7], make_input(planes, 30))
+    assert np.array_equal(infer_residual(m, x), infer_residual_reference(m, x))
+    for count in (2, 8):
+        assert np.array_equal(ensemble_residual(m, x, count), ensemble_residual(m, x, count, reference=True))
+    for k in range(8):
+        assert np.array_equal(dihedral(x, k)[7], symmetric_picture(info, k))
+    out = filter_planes(m, planes, 30, info=info, ensemble=2)
+    other = filter_planes(m, planes, 30, info=np.full_like(info, 127), ensemble=2)
+    assert not all(np.array_equal(a, b) for a, b in zip(out, other))
+    with pytest.raises(ValueError, match="coding-information plane"):
+        filter_planes(m, planes, 30)
+    with pytest.raises(ValueError, match="9 inputs"):
+        random_model(rng, 8, 2, n_in=9)
 
 
 def test_partial_sums_near_the_bound_stay_exact():
@@ -254,7 +304,7 @@ def test_encoder_searches_filter_qp_offsets():
         def __init__(self):
             self.tried = []
 
-        def filter(self, planes, qp, intra):
+        def filter(self, planes, qp, intra, meta):
             self.tried.append(qp)
             err = abs(qp - 26)
             return tuple(np.clip(o + err * np.sign(p - o), 0, 255).astype(np.int16) for o, p in zip(org, planes))
@@ -266,10 +316,10 @@ def test_encoder_searches_filter_qp_offsets():
         flt = Stand()
         planes = coded()
         st = EncoderStage(flt, "B", org, 32, False, 6, 50.0, 1.0, 1.0, 1, search)
-        st(planes)
+        st(planes, None)
         assert flt.tried == offsets and st.stats["qp_offset"] == best
         assert st.slice_flags == (1, 1, 1) and st.flags.all()
-        expected = Stand().filter(coded(), 32 + best, False)
+        expected = Stand().filter(coded(), 32 + best, False, None)
         assert all(np.array_equal(p, e) for p, e in zip(planes, expected))
 
 

@@ -8,7 +8,7 @@ torch = pytest.importorskip("torch")
 
 from dlvc.tools.cnnlf import train as T  # noqa: E402
 from dlvc.tools.cnnlf.infer import dihedral, infer_residual, infer_residual_reference, make_input  # noqa: E402
-from dlvc.tools.cnnlf.model import FloatNet, from_int, quantise  # noqa: E402
+from dlvc.tools.cnnlf.model import FloatNet, from_int, quantise, with_coding_info  # noqa: E402
 
 
 def write_i420(path, w, h, frames, rng):
@@ -256,3 +256,64 @@ def test_slice_type_group_without_pictures_keeps_its_starting_model(tmp_path, mo
     kept, trained = m1[int(s1[1, 37])], m1[int(s1[0, 37])]
     assert all(np.array_equal(a, b) for a, b in zip(kept.weights + kept.biases, m0[1].weights + m0[1].biases))
     assert not all(np.array_equal(a, b) for a, b in zip(trained.weights, m0[1].weights))
+
+
+def test_coding_info_input_starts_as_the_same_function():
+    """with_coding_info: an 8th input with zero weights, so the widened model computes what
+    the 7-input one does whatever the plane holds, and quantises to the same integers plus
+    zero weights."""
+    torch.manual_seed(1)
+    net = FloatNet(channels=8, layers=3)
+    torch.nn.init.normal_(net.convs[-1].weight, std=0.05)
+    net.act_exp = [6, 6]
+    wide = with_coding_info(net)
+    assert wide.n_in == 8 and wide.convs[0].weight.shape[1] == 8
+    x = torch.randn(2, 7, 16, 16)
+    info = torch.randn(2, 1, 16, 16)
+    with torch.no_grad():
+        for qat in (False, True):
+            assert torch.equal(net(x, qat=qat), wide(torch.cat([x, info], 1), qat=qat))
+    a, b = quantise(net), quantise(wide)
+    assert b.n_in == 8 and not b.weights[0][:, 7].any() and np.array_equal(a.weights[0], b.weights[0][:, :7])
+    assert all(np.array_equal(u, v) for u, v in zip(a.biases + a.shifts, b.biases + b.shifts))
+
+
+def test_coding_info_training_of_the_p_models_only(tmp_path, monkeypatch):
+    """--coding-info --slice-types P: the P models take the coding-information plane and learn
+    from it (P pictures are reconstructed too dark where the plane says 'copied' and exact
+    elsewhere); the I models stay --init's bit for bit."""
+    from dlvc.tools.cnnlf.infer import load_models
+
+    def pics(rng, intra, qps):
+        out = []
+        for qp in qps:
+            org = tuple(rng.integers(60, 196, s).astype(np.uint8) for s in ((96, 96), (48, 48), (48, 48)))
+            info = np.full((48, 48), 127 if intra else 0, np.int8)
+            if not intra:
+                info[:, :24] = -128
+            dark = np.repeat(np.repeat(info == -128, 2, 0), 2, 1)
+            rec = (np.where(dark, org[0].astype(np.int32) - 8, org[0]).astype(np.uint8),) + org[1:]
+            out.append({"org": org, "A": rec, "qp": qp, "intra": intra, "info": info})
+        return out
+
+    rng = np.random.default_rng(0)
+    clips = {"ai_a": pics(rng, 1, T.QPS[:2]), "ldp_b": pics(rng, 0, T.QPS), "ldp_c_val": pics(rng, 0, T.QPS)}
+    data = {n: {q: [p for p in ps if p["qp"] == q] for q in T.QPS} for n, ps in clips.items()}
+    monkeypatch.setattr(T, "find_data", lambda d: str(tmp_path))
+    monkeypatch.setattr(T, "make_data", lambda *a, **k: data)
+    torch.manual_seed(0)
+    first = str(tmp_path / "w0")
+    T.train(first, minutes=0, channels=8, layers=3, bands=(), lr=1e-2, steps=5, threads=1, log=lambda s: None)
+    logs = []
+    out = str(tmp_path / "w1")
+    record = T.train(out, minutes=0, bands=(), lr=3e-2, steps=150, threads=1, init=first + ".npz",
+                     slice_types="P", coding_info=True, log=logs.append)
+    assert record["steps"] == {"band0_P": 150, "band0_I": 0} and record["network"]["inputs"] == [8, 7]
+    assert any("[band0_I] --slice-types P: the starting model is kept" in line for line in logs)
+    (m0, _), (m1, s1) = load_models(first + ".npz"), load_models(out + ".npz")
+    kept, p_model = m1[int(s1[1, 32])], m1[int(s1[0, 32])]
+    assert all(np.array_equal(a, b) for a, b in zip(kept.weights + kept.biases, m0[0].weights + m0[0].biases))
+    p = pics(rng, 0, (32,))[0]
+    r = infer_residual(p_model, make_input(tuple(a.astype(np.int32) for a in p["A"]), 32, p["info"]))
+    left, right = r[:4, :, :24].mean(), r[:4, :, 24:].mean()        # luma phases, copied | coded halves
+    assert left > 4 and abs(right) < 2, (left, right)

@@ -72,9 +72,10 @@ def apply_loop_filters(planes, meta, prm, lf, sao=None, slice_map=None, ref_pic_
         between the stages; returns the sao array to apply (and to write).  The planes it
         gets must not be modified.  pre_deblocking_planes is a copy of the reconstruction
         when keep_pre_deblocking (HM's SAOLcuBoundary statistics), else None.
-    deep: the deep filter stages of the picture: callables with a ``slot`` attribute ("A" or
-        "B") that filter the planes in place (dlvc/tools/cnnlf/codec.py; the encoder's
-        stages also decide their flags there, so SAO's decision sees a slot-A output).
+    deep: the deep filter stages of the picture: callables ``stage(planes, meta)`` with a
+        ``slot`` attribute ("A" or "B") that filter the planes in place
+        (dlvc/tools/cnnlf/codec.py; the encoder's stages also decide their flags there, so
+        SAO's decision sees a slot-A output).
     Returns the sao array applied (None when SAO is off)."""
     log2 = int(prm[P_CTB_LOG2])
     ctbs_h, ctbs_w = ctb_grid(prm)
@@ -94,7 +95,7 @@ def apply_loop_filters(planes, meta, prm, lf, sao=None, slice_map=None, ref_pic_
     # slot A: normative deep filters on the deblocked picture
     for stage in deep:
         if stage.slot == "A":
-            stage(planes)
+            stage(planes, meta)
 
     # 8.7.3 SAO
     if decide_sao is not None:
@@ -106,5 +107,5 @@ def apply_loop_filters(planes, meta, prm, lf, sao=None, slice_map=None, ref_pic_
     # slot B: normative deep filters on the SAO output
     for stage in deep:
         if stage.slot == "B":
-            stage(planes)
+            stage(planes, meta)
     return sao

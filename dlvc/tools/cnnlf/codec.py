@@ -6,7 +6,8 @@ Normative process of a picture whose slice header switches the filter on for a c
 (slot A: after deblocking, before SAO; slot B: after SAO; core/loopfilter.py), with the filter
 QP  QpCnn = Clip3( 0, 51, SliceQpY + CNNLF_QP_OFFSETS[ slice_cnnlf_qp_offset_idx ] )  the
 network of infer.py chosen by ``select[intra slice, QpCnn]`` filters the whole picture (QpCnn
-also in its QP input plane), and every CTB whose cnnlf_flag[ cIdx ] is 1 takes the filtered
+also in its QP input plane; a network with 8 inputs also takes the coding-information plane
+of the picture's CU metadata), and every CTB whose cnnlf_flag[ cIdx ] is 1 takes the filtered
 samples of that colour component.
 The filtered picture is computed only when some flag is 1.
 
@@ -25,7 +26,7 @@ from ...core.syntax.tools_ext import CNNLF_QP_OFFSETS, HASH_BYTES, ToolRecord
 from ...core.tool_syntax import CNNLF_CTX, cnnlf_ctx_inc, merge_filtered, new_cnnlf_flags
 from ...errors import DlvcError
 from .. import CNNLF
-from .infer import ENSEMBLE_SIZES, filter_planes, load_models
+from .infer import ENSEMBLE_SIZES, N_IN_INFO, coding_info_plane, filter_planes, load_models
 
 SLOTS = ("A", "B")
 _loaded = {}
@@ -54,8 +55,12 @@ class CnnLoopFilter:
     def model_for(self, intra, qp):
         return self.models[int(self.select[1 if intra else 0, min(max(qp, 0), 51)])]
 
-    def filter(self, planes, qp, intra):
-        return filter_planes(self.model_for(intra, qp), planes, qp, self.threads, ensemble=self.ensemble)
+    def filter(self, planes, qp, intra, meta):
+        """The filtered picture; ``meta``: the picture's CU metadata, for the coding-information
+        plane of a model that takes it."""
+        model = self.model_for(intra, qp)
+        info = coding_info_plane(meta) if model.n_in == N_IN_INFO else None
+        return filter_planes(model, planes, qp, self.threads, ensemble=self.ensemble, info=info)
 
 
 def sps_record(cfg):
@@ -92,9 +97,9 @@ class DecoderStage:
         self.flt, self.slot, self.flags, self.intra, self.log2 = flt, slot, flags, intra, ctb_log2
         self.qp = filter_qp(slice_qp, qp_offset_idx)
 
-    def __call__(self, planes):
+    def __call__(self, planes, meta):
         if self.flags.any():
-            merge_filtered(planes, self.flt.filter(planes, self.qp, self.intra), self.flags, self.log2)
+            merge_filtered(planes, self.flt.filter(planes, self.qp, self.intra, meta), self.flags, self.log2)
 
 
 # ------------------------------------------------------------------------------ encoder side
@@ -172,7 +177,7 @@ class EncoderStage:
             stats[f"gain_{name}"] = float((gain * flags[:, :, c]).sum())
         return flags, tuple(int(f) for f in on), saved, stats
 
-    def __call__(self, planes):
+    def __call__(self, planes, meta):
         h, w = planes[0].shape
         size = 1 << self.log2
         ch, cw = (h + size - 1) >> self.log2, (w + size - 1) >> self.log2
@@ -180,7 +185,7 @@ class EncoderStage:
         before = self.ctb_sses(planes, ch, cw)
         best = None
         for idx in range(self.qp_search):
-            filtered = self.flt.filter(planes, filter_qp(self.qp, idx), self.intra)
+            filtered = self.flt.filter(planes, filter_qp(self.qp, idx), self.intra, meta)
             flags, on, saved, stats = self.decide(before, filtered, ctx, ch, cw)
             if best is None or saved > best[0]:
                 best = (saved, idx, filtered, flags, on, stats)

@@ -7,6 +7,12 @@ Input, at half the luma resolution (4:2:0), 7 integer planes:
     Y[0::2, 0::2] - 128, Y[0::2, 1::2] - 128, Y[1::2, 0::2] - 128, Y[1::2, 1::2] - 128,
     Cb - 128, Cr - 128, (QP - 32) * 4                      (all in [-128, 127])
 
+and, for a network whose first layer takes 8 inputs, the coding-information plane of the
+picture's CU metadata (``coding_info_plane``): per 4x4 luma unit (2x2 samples of these
+planes) 127 in an intra CU, 0 in an inter CU's transform unit with a coded residual (any
+cbf), -128 in an inter CU's transform unit without one (skip CUs too: those samples are the
+motion-compensated prediction, copied from already filtered references).
+
 then L 3x3 convolutions (zero padding, stride 1).  Layer l has int8 weights W_l
 [Cout, Cin, 3, 3], int32 biases B_l [Cout] and per-output-channel shifts S_l [Cout] >= 1;
 the rounding offset 2^(S-1) is folded into B.  With ``acc = conv(a, W_l) + B_l``:
@@ -45,8 +51,12 @@ from __future__ import annotations
 
 import numpy as np
 
+from ...core.picture import F_CBF, F_PRED_MODE, MODE_INTRA
+
 EXACT_LIMIT = 1 << 24          # float32 holds every integer below this exactly
-N_IN = 7
+N_IN = 7                       # the sample and QP planes
+N_IN_INFO = 8                  # ... and the coding-information plane
+INFO_INTRA, INFO_RESIDUAL, INFO_COPIED = 127, 0, -128
 N_OUT = 6
 QP_PLANE_SCALE = 4
 QP_PLANE_OFFSET = 32
@@ -59,13 +69,19 @@ class IntModel:
         self.weights = [np.asarray(w, np.int8) for w in weights]
         self.biases = [np.asarray(b, np.int64) for b in biases]
         self.shifts = [np.asarray(s, np.int64) for s in shifts]
-        assert self.weights[0].shape[1] == N_IN and self.weights[-1].shape[0] == N_OUT
+        if self.weights[0].shape[1] not in (N_IN, N_IN_INFO) or self.weights[-1].shape[0] != N_OUT:
+            raise ValueError(f"CNN filter: {self.weights[0].shape[1]} inputs and {self.weights[-1].shape[0]} "
+                             f"outputs, not {N_IN} or {N_IN_INFO} and {N_OUT}")
         check_bounds(self)
         self._torch = None
 
     @property
     def layers(self):
         return len(self.weights)
+
+    @property
+    def n_in(self):
+        return self.weights[0].shape[1]
 
     def torch_params(self):
         """(weights, biases, scales) as float32 torch tensors, made once."""
@@ -98,11 +114,20 @@ def check_bounds(model):
             raise ValueError(f"CNN filter layer {i}: shift out of range 1..30")
 
 
-def make_input(planes, qp):
-    """The 7 input planes, np.int32 [7, H/2, W/2] (planes: Y, Cb, Cr of even size)."""
+def coding_info_plane(meta):
+    """The coding-information plane (module doc), np.int32 [H/2, W/2], of a picture's CU
+    metadata (core/picture.py)."""
+    coded = np.where(meta[F_CBF] != 0, INFO_RESIDUAL, INFO_COPIED)
+    v = np.where(meta[F_PRED_MODE] == MODE_INTRA, INFO_INTRA, coded).astype(np.int32)
+    return v.repeat(2, 0).repeat(2, 1)
+
+
+def make_input(planes, qp, info=None):
+    """The input planes, np.int32 [7, H/2, W/2] (planes: Y, Cb, Cr of even size), or
+    [8, H/2, W/2] with the coding-information plane ``info``."""
     y, cb, cr = planes
     h2, w2 = cb.shape
-    x = np.empty((N_IN, h2, w2), np.int32)
+    x = np.empty((N_IN if info is None else N_IN_INFO, h2, w2), np.int32)
     x[0] = y[0::2, 0::2]
     x[1] = y[0::2, 1::2]
     x[2] = y[1::2, 0::2]
@@ -111,6 +136,8 @@ def make_input(planes, qp):
     x[5] = cr
     x[:6] -= 128
     x[6] = (qp - QP_PLANE_OFFSET) * QP_PLANE_SCALE
+    if info is not None:
+        x[7] = info
     return x
 
 
@@ -169,9 +196,9 @@ def infer_residual_reference(model, x):
 
 # make_input's channels under a horizontal flip, a vertical flip and a transposition of the
 # picture: the four luma phases (even/odd row, even/odd column) trade places
-_FLIP_X = [1, 0, 3, 2, 4, 5, 6]
-_FLIP_Y = [2, 3, 0, 1, 4, 5, 6]
-_TRANSPOSE = [0, 2, 1, 3, 4, 5, 6]
+_FLIP_X = [1, 0, 3, 2, 4, 5, 6, 7]
+_FLIP_Y = [2, 3, 0, 1, 4, 5, 6, 7]
+_TRANSPOSE = [0, 2, 1, 3, 4, 5, 6, 7]
 # the self-ensemble's symmetries (``dihedral``'s k) in the order K of them are taken: for K = 2
 # the transposition, for K = 4 the subgroup {1, transposition, 180 degree turn, anti-transposition}
 ENSEMBLE_ORDER = (0, 4, 3, 7, 1, 5, 2, 6)
@@ -196,7 +223,7 @@ def dihedral(a, k, inverse=False):
 
 def ensemble_residual(model, x, count=1, threads=0, reference=False):
     """The residual of the self-ensemble of ``count`` symmetries (module doc) for input x
-    [7, H/2, W/2].  (One picture at a time: batching the symmetries is no faster on the CPU.)"""
+    [7 or 8, H/2, W/2].  (One picture at a time: batching the symmetries is no faster on the CPU.)"""
     if count not in ENSEMBLE_SIZES:
         raise ValueError(f"CNN filter self-ensemble of {count} symmetries: not one of {ENSEMBLE_SIZES}")
     acc = np.zeros((N_OUT,) + x.shape[1:], np.int32)
@@ -207,10 +234,14 @@ def ensemble_residual(model, x, count=1, threads=0, reference=False):
     return (acc + (count >> 1)) >> (count.bit_length() - 1)
 
 
-def filter_planes(model, planes, qp, threads=0, reference=False, ensemble=1):
+def filter_planes(model, planes, qp, threads=0, reference=False, ensemble=1, info=None):
     """The filtered picture (new int16 planes) for a decoded picture and its QP, by the
-    self-ensemble of ``ensemble`` symmetries."""
-    return split_output(planes, ensemble_residual(model, make_input(planes, qp), ensemble, threads, reference))
+    self-ensemble of ``ensemble`` symmetries.  ``info``: the picture's coding-information
+    plane, used by a model with 8 inputs (required there)."""
+    if model.n_in == N_IN_INFO and info is None:
+        raise ValueError("this CNN filter model needs the coding-information plane")
+    x = make_input(planes, qp, info if model.n_in == N_IN_INFO else None)
+    return split_output(planes, ensemble_residual(model, x, ensemble, threads, reference))
 
 
 # --------------------------------------------------------------------------- weights files

@@ -15,7 +15,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from .infer import EXACT_LIMIT, N_IN, N_OUT, IntModel
+from .infer import EXACT_LIMIT, N_IN, N_IN_INFO, N_OUT, IntModel
 
 E_IN = 7            # input: integer = float * 2^7
 E_OUT = 7           # residual: samples = float * 2^7
@@ -26,9 +26,10 @@ def _ste_round(x):
 
 
 class FloatNet(nn.Module):
-    def __init__(self, channels=32, layers=6):
+    def __init__(self, channels=32, layers=6, n_in=N_IN):
         super().__init__()
-        ch = [N_IN] + [channels] * (layers - 1) + [N_OUT]
+        self.n_in = n_in             # 7, or 8 with the coding-information plane
+        ch = [n_in] + [channels] * (layers - 1) + [N_OUT]
         self.convs = nn.ModuleList(nn.Conv2d(ch[i], ch[i + 1], 3, padding=1) for i in range(layers))
         for conv in self.convs[:-1]:      # He init: torch's default shrinks the signal layer by layer
             nn.init.kaiming_normal_(conv.weight, nonlinearity="relu")   # and nothing is learnt
@@ -111,7 +112,7 @@ def from_int(model: IntModel, hidden_exp=E_IN) -> FloatNet:
     float weights are W * 2^(e_in - S - e_out) and its biases (B - 2^(S-1)) / 2^(S + e_out).
     Calibrate (or set ``act_exp``) before quantisation-aware training."""
     channels = model.weights[0].shape[0]
-    net = FloatNet(channels, model.layers)
+    net = FloatNet(channels, model.layers, model.n_in)
     last = model.layers - 1
     with torch.no_grad():
         for i, (conv, w, b, s) in enumerate(zip(net.convs, model.weights, model.biases, model.shifts)):
@@ -121,3 +122,15 @@ def from_int(model: IntModel, hidden_exp=E_IN) -> FloatNet:
             conv.weight.copy_(torch.from_numpy(w.astype(np.float64)) * (2.0 ** (e_in - s - e_out)).view(-1, 1, 1, 1))
             conv.bias.copy_((torch.from_numpy(b.astype(np.float64)) - 2.0 ** (s - 1)) / 2.0 ** (s + e_out))
     return net
+
+
+def with_coding_info(net: FloatNet) -> FloatNet:
+    """The same function as ``net`` (a 7-input model) taking the coding-information plane as
+    an 8th input, with zero weights on it: training starts from what ``net`` does."""
+    wide = FloatNet(net.convs[0].out_channels, len(net.convs), N_IN_INFO)
+    with torch.no_grad():
+        wide.load_state_dict({k: v for k, v in net.state_dict().items() if k != "convs.0.weight"}, strict=False)
+        wide.convs[0].weight.zero_()
+        wide.convs[0].weight[:, :N_IN] = net.convs[0].weight
+    wide.act_exp = net.act_exp
+    return wide.to(net.convs[0].weight.device)

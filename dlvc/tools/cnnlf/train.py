@@ -8,13 +8,16 @@
    large ones also at half size) coded with cfg/lowdelay.cfg (low-delay P), each at QPs
    22, 27, 32, 37, with the filter off (or, for the clips, with --data-filter's weights on).
    The encoder's own pictures are captured at both filter stages (slot A: deblocked, before
-   SAO; slot B: after SAO) next to the original and the slice's QP and type.  A few images
+   SAO; slot B: after SAO) next to the original, the slice's QP and type and the picture's
+   coding-information plane (infer.coding_info_plane).  A few images
    and the last frames of World are held out for validation.
 2. Training (float, Adam, random patches from both stages so one model serves either
    slot; 96x96 luma patches, flipped and transposed at random): a shared model over all
    QPs (the QP is an input plane), then one fine-tuned copy per QP band (--bands), each
    ending with quantisation-aware training.  --init goes on from existing weights instead:
    each band's model from the file's (model.from_int), the whole budget on the bands.
+   --slice-types splits each band's model by slice type (P only: the I models stay --init's);
+   --coding-info gives the P models the coding-information plane as an 8th input.
 3. Quantisation to the integer model (infer.py, exact by construction), validation of the
    *integer* model on the held-out pictures (PSNR gain of the whole-picture filter, no CTU
    flags), and ``<out>.npz`` + ``<out>.json`` (the record: command, data, steps, seed,
@@ -34,7 +37,7 @@ from concurrent.futures import ProcessPoolExecutor
 import numpy as np
 
 from ..base import file_sha256
-from .infer import dihedral
+from .infer import INFO_INTRA, N_IN, N_IN_INFO, coding_info_plane, dihedral
 
 QPS = (22, 27, 32, 37)
 STAGES = ("A", "B")           # the filter's input captured: after deblocking (A), after SAO (B)
@@ -197,8 +200,9 @@ def _encode_job(job):
         def __init__(self, slot, rec):
             self.slot, self.rec = slot, rec
 
-        def __call__(self, planes):
+        def __call__(self, planes, meta):
             self.rec[self.slot] = tuple(p.astype(np.uint8) for p in planes)
+            self.rec["info"] = coding_info_plane(meta).astype(np.int8)
 
     def stages(org, q, slice_type):
         rec = {"org": tuple(np.asarray(p, np.uint8) for p in org), "qp": int(q), "intra": int(slice_type == 2)}
@@ -219,8 +223,9 @@ def _encode_job(job):
 
 
 def make_data(data_dir, work, jobs=2, log=print, data_filter=None):
-    """Encode every (clip, QP) once; cache the captured pictures in
-    work/<clip>_<qp>_<crc32 of the clip's samples>[_f<filter's sha256><slot>].npz.
+    """Encode every (clip, QP) once; cache the captured pictures (and the coding-information
+    plane of each picture's CU metadata, infer.coding_info_plane) in
+    work/<clip>_<qp>_<crc32 of the clip's samples>[_ci[_f<filter's sha256><slot>]].npz.
 
     ``data_filter``: CNN filter weights to code the low-delay clips with (at the default
     stage, CNNLFSlot, flags and QP offsets decided as the encoder does), so that their P
@@ -234,7 +239,10 @@ def make_data(data_dir, work, jobs=2, log=print, data_filter=None):
         from .. import CNNLF
         tag = "_f" + CNNLF.weights_sha256(os.path.abspath(data_filter)).hex()[:8] + default_slot()
     filt = {name: (data_filter if kind == "ldp" else None) for name, (kind, _) in clips.items()}
-    paths = {name: _cache_path(work, name, frames, tag if filt[name] else "") for name, (_, frames) in clips.items()}
+    # "_ci": low-delay caches hold the P pictures' coding-information planes (older ones do not;
+    # an all-intra picture's plane follows from its slice type)
+    paths = {name: _cache_path(work, name, frames, "_ci" + (tag if filt[name] else "") if kind == "ldp" else "")
+             for name, (kind, frames) in clips.items()}
     todo = []
     for name, (kind, frames) in clips.items():
         for qp in QPS:
@@ -266,6 +274,8 @@ def _save_pics(path, pics):
         for k in ("org",) + STAGES:
             for c in range(3 if k in p else 0):
                 d[f"{i}_{k}{c}"] = p[k][c]
+        if "info" in p:
+            d[f"{i}_info"] = p["info"]
         d[f"{i}_qp"] = np.int32(p["qp"])
         d[f"{i}_intra"] = np.int32(p["intra"])
     d["n"] = np.int32(len(pics))
@@ -276,20 +286,28 @@ def _save_pics(path, pics):
 
 
 def _load_pics(path):
+    """The pictures of a cache file; an intra picture saved without its coding-information
+    plane gets it (all intra)."""
     with np.load(path) as z:
         out = []
         for i in range(int(z["n"])):
-            out.append({k: tuple(z[f"{i}_{k}{c}"] for c in range(3)) for k in ("org",) + STAGES
-                        if f"{i}_{k}0" in z.files} | {"qp": int(z[f"{i}_qp"]), "intra": int(z[f"{i}_intra"])})
+            p = {k: tuple(z[f"{i}_{k}{c}"] for c in range(3)) for k in ("org",) + STAGES if f"{i}_{k}0" in z.files}
+            p.update(qp=int(z[f"{i}_qp"]), intra=int(z[f"{i}_intra"]))
+            if f"{i}_info" in z.files:
+                p["info"] = z[f"{i}_info"]
+            elif p["intra"]:
+                p["info"] = np.full(p["org"][1].shape, INFO_INTRA, np.int8)
+            out.append(p)
     return out
 
 
 # ------------------------------------------------------------------------------ training
 
-def _to_input(planes, qp):
-    """Float network input [7, H/2, W/2] in the float model's units (model.py)."""
+def _to_input(planes, qp, info=None):
+    """Float network input [7, H/2, W/2], or [8, H/2, W/2] with the coding-information plane,
+    in the float model's units (model.py)."""
     from .infer import make_input
-    return make_input(tuple(p.astype(np.int32) for p in planes), qp).astype(np.float32) / 128.0
+    return make_input(tuple(p.astype(np.int32) for p in planes), qp, info).astype(np.float32) / 128.0
 
 
 def _to_target(org, rec):
@@ -301,7 +319,8 @@ def _to_target(org, rec):
 
 class Patches:
     """Random size x size (luma) patches from the training pictures (a picture drawn with
-    probability proportional to its area); every stage a picture holds as inputs.  With
+    probability proportional to its area); every stage a picture holds as inputs, with the
+    coding-information plane where the picture has one (``batch``'s n_in: 7 leaves it out).  With
     ``augment`` each patch is also flipped and transposed at random (dihedral): coding
     artefacts have no preferred orientation worth learning, and the 8 symmetries multiply the
     data."""
@@ -311,14 +330,14 @@ class Patches:
         self.x, self.t, self.qp, self.intra, self.area = [], [], [], [], []
         for p in pics:
             for slot in (s for s in STAGES if s in p):
-                self.x.append(_to_input(p[slot], p["qp"]))
+                self.x.append(_to_input(p[slot], p["qp"], p.get("info")))
                 self.t.append(_to_target(p["org"], p[slot]))
                 self.qp.append(p["qp"])
                 self.intra.append(int(p["intra"]))
                 self.area.append(p["org"][0].size)
         self.qp, self.intra, self.area = np.array(self.qp), np.array(self.intra), np.array(self.area, np.float64)
 
-    def batch(self, n, idx=None):
+    def batch(self, n, idx=None, n_in=N_IN):
         import torch
         idx = np.arange(len(self.x)) if idx is None else idx
         idx = self.rng.choice(idx, n, p=self.area[idx] / self.area[idx].sum())
@@ -329,7 +348,7 @@ class Patches:
             _, h, w = x.shape
             y0, x0 = self.rng.integers(0, h - s + 1), self.rng.integers(0, w - s + 1)
             k = int(self.rng.integers(0, 8)) if self.augment else 0
-            xs.append(dihedral(x[:, y0:y0 + s, x0:x0 + s], k))
+            xs.append(dihedral(x[:n_in, y0:y0 + s, x0:x0 + s], k))
             ts.append(dihedral(t[:, y0:y0 + s, x0:x0 + s], k))
         return torch.from_numpy(np.stack(xs)).to(self.device), torch.from_numpy(np.stack(ts)).to(self.device)
 
@@ -354,14 +373,14 @@ def _train_phase(net, patches, idx, seconds, lr, batch, qat_frac, log, tag, step
         if frac >= 1.0 or (steps_cap and step >= steps_cap):
             break
         if not qat and frac >= 1.0 - qat_frac:
-            xb, _ = patches.batch(64, idx)
+            xb, _ = patches.batch(64, idx, net.n_in)
             net.calibrate(xb)
             qat = True
             log(f"  [{tag}] step {step}: quantisation-aware training, activation exponents {net.act_exp}")
         warm = min(1.0, (step + 1) / 200.0)          # warm-up: a large first step kills the ReLUs
         for g in opt.param_groups:
             g["lr"] = warm * lr * (0.02 + 0.98 * 0.5 * (1 + math.cos(math.pi * min(frac, 1.0))))
-        x, t = patches.batch(batch, idx)
+        x, t = patches.batch(batch, idx, net.n_in)
         loss = _loss(net, x, t, qat)
         opt.zero_grad()
         loss.backward()
@@ -372,7 +391,7 @@ def _train_phase(net, patches, idx, seconds, lr, batch, qat_frac, log, tag, step
         if step % 200 == 0:
             log(f"  [{tag}] step {step} {el:.0f}s loss {ema:.3f} (sample^2)")
     if not qat:
-        xb, _ = patches.batch(64, idx)
+        xb, _ = patches.batch(64, idx, net.n_in)
         net.calibrate(xb)
     return step
 
@@ -392,7 +411,8 @@ def validate(models, select, val_pics, ensemble=1):
     for p in val_pics:
         for slot in (s for s in STAGES if s in p):
             m = models[int(select[p["intra"] and 1 or 0, p["qp"]])]
-            out = filter_planes(m, tuple(x.astype(np.int16) for x in p[slot]), p["qp"], threads=0, ensemble=ensemble)
+            out = filter_planes(m, tuple(x.astype(np.int16) for x in p[slot]), p["qp"], threads=0, ensemble=ensemble,
+                                info=p.get("info"))
             key = f"{'I' if p['intra'] else 'P'}_qp{p['qp']}_{slot}"
             acc = sse.setdefault(key, np.zeros((2, 3)))
             for c, (o, f, r) in enumerate(zip(p["org"], out, p[slot])):
@@ -428,19 +448,22 @@ def revalidate(out, data_dir=None, work=None, data_filter=None, log=print):
 
 def train(out, minutes=30.0, data_dir=None, work=None, seed=0, channels=24, layers=7, bands=(27, 32),
           batch=8, lr=1e-3, threads=0, jobs=2, steps=0, device="cpu", augment=True, init=None, data_filter=None,
-          slice_types=False, log=print):
+          slice_types=False, coding_info=False, log=print):
     """Train and write ``out``.npz/.json.  ``init``: a weights .npz to go on from: each QP
     band's model starts from the one that file selects for the band (the shared phase is
     skipped and the band phases share the whole budget); its network shape is the file's.
     ``data_filter``: the low-delay clips are coded with that filter on (make_data).
-    ``slice_types``: a model per band and slice type (P, I), each trained on its own slices."""
+    ``slice_types``: a model per band and slice type (P, I), each trained on its own slices;
+    "P": only the P models train, the I models stay the starting ones (--init's).
+    ``coding_info``: the models for P slices take the coding-information plane as an 8th
+    input (infer.py; from a 7-input start, with zero weights on it)."""
     for flag, path in (("--init", init), ("--data-filter", data_filter)):
         if path and not os.path.isfile(path):
             from ...errors import DlvcError
             raise DlvcError(f"{flag} {path}: no such weights file")
     import torch
     from .infer import load_models, save_models
-    from .model import FloatNet, from_int, quantise
+    from .model import FloatNet, from_int, quantise, with_coding_info
     threads = threads or os.cpu_count() or 1
     torch.set_num_threads(threads)
     torch.manual_seed(seed)
@@ -486,18 +509,20 @@ def train(out, minutes=30.0, data_dir=None, work=None, seed=0, channels=24, laye
     if len(groups) == 1 and not init:
         models.append(quantise(shared))
     else:
-        # a group without training pictures (I slices above the training QPs) keeps its
-        # starting model: the --init file's, or the shared one
+        # a group without training pictures (I slices above the training QPs), or an I group
+        # with --slice-types P, keeps its starting model: the --init file's, or the shared one
         picks = []
         for k, t in groups:
             sel = band_of[patches.qp] == k
-            picks.append(np.nonzero(sel if t is None else sel & (patches.intra == t))[0])
+            idx = np.nonzero(sel if t is None else sel & (patches.intra == t))[0]
+            picks.append(idx[:0] if t == 1 and slice_types == "P" else idx)
         left = sum(len(idx) > 0 for idx in picks)
         for (k, t), idx in zip(groups, picks):
             tag = f"band{k}" + ("" if t is None else "_" + "PI"[t])
             start = init_models[int(init_select[t or 0, edges[k]])] if init else None
             if not len(idx):
-                log(f"  [{tag}] no training pictures: the starting model is kept")
+                why = "--slice-types P" if t == 1 and slice_types == "P" else "no training pictures"
+                log(f"  [{tag}] {why}: the starting model is kept")
                 models.append(start if start is not None else quantise(shared))
                 steps_done[tag] = 0
                 continue
@@ -506,6 +531,8 @@ def train(out, minutes=30.0, data_dir=None, work=None, seed=0, channels=24, laye
             else:
                 net = FloatNet(channels, layers).to(device)
                 net.load_state_dict(shared.state_dict())
+            if coding_info and t != 1 and net.n_in == N_IN:
+                net = with_coding_info(net)
             remaining = seconds - (time.time() - t0)
             n = _train_phase(net, patches, idx, remaining / left, lr * 0.3, batch, 0.4, log, tag, steps_cap=steps)
             left -= 1
@@ -524,12 +551,15 @@ def train(out, minutes=30.0, data_dir=None, work=None, seed=0, channels=24, laye
         "seed": seed, "minutes": minutes, "train_seconds": round(time.time() - t0, 1),
         "data_seconds": round(t_data, 1), "torch": torch.__version__, "threads": threads,
         "device": device,
-        "network": {"channels": channels, "layers": layers, "inputs": 7, "outputs": 6,
+        "network": {"channels": channels, "layers": layers, "inputs": [m.n_in for m in models], "outputs": 6,
                     "patch": 96, "batch": batch, "lr": lr,
                     "augment": "random flips and transpositions" if augment else "none"},
         "bands": {"qp_upper_bounds": edges,
-                  "slice_types": "a model per band for P and one for I slices" if slice_types
-                  else "same model per band for I and P slices"},
+                  "slice_types": ("a model per band for P and one for I slices" if slice_types
+                                  else "same model per band for I and P slices")
+                  + ("; the I models kept from --init" if slice_types == "P" else ""),
+                  "coding_info": "the P-slice models take the coding-information plane" if coding_info
+                  else "no coding-information plane"},
         "steps": steps_done,
         "init": init_record,
         "data": {"dir": data_dir, "qps": list(QPS), "crop": CROP, "max_side": MAX_SIDE, "validation_images": list(VAL_IMAGES),
@@ -565,8 +595,11 @@ def add_subparsers(sub):
                    "model; no shared phase; the file's network shape)")
     p.add_argument("--data-filter", default=None, help="CNN filter weights to code the low-delay training "
                    "clips with (their P pictures then predict from filtered pictures, as in use)")
-    p.add_argument("--slice-types", action="store_true", help="a model per QP band and slice type (P, I), "
-                   "each trained on its own slices")
+    p.add_argument("--slice-types", nargs="?", const="PI", default="", choices=("PI", "P"),
+                   help="a model per QP band and slice type (P, I), each trained on its own slices; "
+                   "'--slice-types P': only the P models train, the I models stay --init's")
+    p.add_argument("--coding-info", action="store_true", help="the P-slice models take the coding-information "
+                   "plane (intra / inter with residual / inter without, from the CU metadata) as an 8th input")
     p.add_argument("--device", default="cpu", help="torch device for training (cpu, cuda); the shipped "
                    "integer model is the same kind of file either way")
     p.add_argument("--revalidate", action="store_true", help="only recompute the validation in the record "
@@ -585,5 +618,5 @@ def _run(args):
     train(out, minutes=args.minutes, data_dir=args.data, work=args.work, seed=args.seed, channels=args.channels,
           layers=args.layers, bands=bands, batch=args.batch, lr=args.lr, threads=args.threads, jobs=args.jobs,
           steps=args.steps, device=args.device, augment=args.augment, init=args.init, data_filter=args.data_filter,
-          slice_types=args.slice_types, log=lambda s: print(s, flush=True))
+          slice_types=args.slice_types, coding_info=args.coding_info, log=lambda s: print(s, flush=True))
     return 0

@@ -61,6 +61,33 @@ def test_random_ctu_flags_round_trip(tmp_path, monkeypatch, structure, frames, s
     assert np.array_equal(decode_with(stream, w), rec)
 
 
+@pytest.mark.parametrize("structure,frames", [("cfg/intra.cfg", 2), ("cfg/lowdelay.cfg", 4)])
+def test_random_slice_modes_round_trip(tmp_path, monkeypatch, structure, frames):
+    """Random modes per slice and component (off, CTU flags, every CTB with no flags coded:
+    slice_cnnlf_all_ctbs_flag) and random CTU flags: dlvc-dec follows the encoder."""
+    from dlvc.tools.cnnlf import codec
+    rng = np.random.default_rng(1)
+    choices = ((0, 0, 0), (1, 0, 1), (2, 2, 0), (1, 1, 1), (2, 0, 2), (0, 2, 0))
+    used = []
+
+    def decide(self, before, filtered, ctx, ch, cw):
+        modes = choices[len(used) % len(choices)]
+        used.append(modes)
+        flags = rng.integers(0, 2, (ch, cw, 3)).astype(np.int32)
+        for c, m in enumerate(modes):
+            flags[:, :, c] = flags[:, :, c] if m == 1 else (m == 2)
+        stats = {"ctbs": ch * cw, "all_ctbs": int(2 in modes)} | {f"{k}_{n}": 0 for k in ("on", "gain")
+                                                                  for n in ("y", "cb", "cr")}
+        return flags, modes, -len(used), stats
+
+    monkeypatch.setattr(codec.EncoderStage, "decide", decide)
+    w = smoothing_weights(tmp_path / "smooth.npz")
+    stream, rec, _ = encode_sequence(tmp_path, "Carphone", frames, 37, (structure,) + TOOL, CNNLFWeights=w,
+                                     CNNLFQpSearch=1)
+    assert len(used) == frames
+    assert np.array_equal(decode_with(stream, w), rec)
+
+
 def test_coding_information_input_round_trip(tmp_path, monkeypatch):
     """A model taking the coding-information plane (8 inputs): the encoder builds the plane
     from its CU decisions and dlvc-dec from the parsed CUs, so the low-delay P

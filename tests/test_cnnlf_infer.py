@@ -233,21 +233,28 @@ def test_sps_tools_extension_round_trip():
 
 
 def test_slice_syntax_flags_and_qp_offset_index():
-    """slice_cnnlf_flag[ 0..2 ] and slice_cnnlf_qp_offset_idx set in a slice header's
-    slice_reserved_flag and read back (test_syntax writes and parses those bits); a PPS with
-    only the three flags (older streams) means offset index 0; one with fewer is refused."""
+    """slice_cnnlf_flag[ 0..2 ], slice_cnnlf_qp_offset_idx and slice_cnnlf_all_ctbs_flag set
+    in a slice header's slice_reserved_flag and read back as the components' modes (0 off,
+    1 CTU flags, 2 every CTB; test_syntax writes and parses those bits); a PPS with only the
+    three flags (older streams) means offset index 0, one with five no all-CTBs mode; one
+    with fewer than three is refused."""
     from types import SimpleNamespace
     from dlvc.core.syntax.slice_header import SliceHeader
     from dlvc.tools.cnnlf.codec import filter_qp
     pps = SimpleNamespace(num_extra_slice_header_bits=CNNLF_SLICE_BITS)
-    for on, idx in (((1, 0, 1), 3), ((0, 1, 0), 2), ((1, 1, 0), 1), ((0, 0, 0), 0)):
+    for on, idx, bits in (((1, 0, 1), 3, [1, 0, 1, 1, 1, 0]), ((0, 1, 0), 2, [0, 1, 0, 1, 0, 0]),
+                          ((1, 1, 0), 1, [1, 1, 0, 0, 1, 0]), ((0, 0, 0), 0, [0] * 6),
+                          ((2, 0, 2), 1, [1, 0, 1, 0, 1, 1]), ((2, 2, 2), 0, [1, 1, 1, 0, 0, 1])):
         sh = SliceHeader()
         set_cnnlf_slice_flags(sh, on, idx)
-        assert len(sh.slice_reserved_flag) == CNNLF_SLICE_BITS
+        assert sh.slice_reserved_flag == bits
         flags, got = cnnlf_slice_flags(sh, pps)
         assert tuple(flags) == on and got == idx
+        older = tuple(min(m, 1) for m in on)
+        flags, got = cnnlf_slice_flags(sh, SimpleNamespace(num_extra_slice_header_bits=5))
+        assert tuple(flags) == older and got == idx
         flags, got = cnnlf_slice_flags(sh, SimpleNamespace(num_extra_slice_header_bits=3))
-        assert tuple(flags) == on and got == 0
+        assert tuple(flags) == older and got == 0
     with pytest.raises(BitstreamError, match="slice flags"):
         cnnlf_slice_flags(sh, SimpleNamespace(num_extra_slice_header_bits=2))
     # QpCnn = Clip3(0, 51, SliceQpY + (0, -3, -6, -9)[idx])
@@ -261,7 +268,8 @@ def test_ctu_flag_syntax_round_trip():
     rng = np.random.default_rng(7)
     flags = new_cnnlf_flags(3, 5)
     flags[:] = rng.integers(0, 2, flags.shape)
-    for on in ((1, 1, 1), (1, 0, 0), (0, 1, 0), (0, 0, 1), (1, 0, 1)):
+    sizes = {}
+    for on in ((0, 0, 0), (1, 1, 1), (1, 0, 0), (0, 1, 0), (0, 0, 1), (1, 0, 1), (2, 0, 2), (2, 2, 2)):
         on = np.array(on, np.int32)
         w, buf = new_writer(1000)
         ctx = init_contexts(1, 32)
@@ -278,7 +286,9 @@ def test_ctu_flag_syntax_round_trip():
         for ry in range(3):
             for rx in range(5):
                 parse_cnnlf_flags(d, data, ctx, got, rx, ry, 5, 0, on)
-        assert np.array_equal(got, flags * on)
+        assert np.array_equal(got, np.where(on == 2, 1, flags * on))     # mode 2: no bins, every CTB on
+        sizes[tuple(on)] = n
+    assert sizes[(2, 2, 2)] == sizes[(2, 0, 2)] == sizes[(0, 0, 0)] < sizes[(1, 0, 0)]    # mode 2 codes no bins
     planes = tuple(np.zeros(s, np.int16) for s in ((144, 176), (72, 88), (72, 88)))
     filt = tuple(np.ones_like(p) for p in planes)
     f = new_cnnlf_flags(3, 3)
@@ -318,9 +328,45 @@ def test_encoder_searches_filter_qp_offsets():
         st = EncoderStage(flt, "B", org, 32, False, 6, 50.0, 1.0, 1.0, 1, search)
         st(planes, None)
         assert flt.tried == offsets and st.stats["qp_offset"] == best
-        assert st.slice_flags == (1, 1, 1) and st.flags.all()
+        assert st.slice_flags == (2, 2, 2) and st.flags.all()     # every CTB gains: no CTU flags
         expected = Stand().filter(coded(), 32 + best, False, None)
         assert all(np.array_equal(p, e) for p, e in zip(planes, expected))
+
+
+def test_every_ctb_mode_when_the_flags_cost_more_than_they_save():
+    """A luma gain spread thinly over the picture (each CTB saves less than lambda x a
+    flag's bits, the picture much more) takes slice_cnnlf_all_ctbs_flag, mode 2, with no
+    CTU flags, while the chroma the filter harms stays off; a gain in one CTB only keeps
+    the CTU flags (mode 1)."""
+    from dlvc.tools.cnnlf.codec import EncoderStage
+    rng = np.random.default_rng(4)
+    org = [rng.integers(10, 240, (128, 192)).astype(np.int16)] + \
+          [rng.integers(10, 240, (64, 96)).astype(np.int16) for _ in range(2)]
+    coded = [org[0] + 2, org[1] + 2, org[2]]
+
+    class Stand:
+        def __init__(self, luma):
+            self.luma = luma
+
+        def filter(self, planes, qp, intra, meta):
+            return (self.luma.astype(np.int16), org[1] + 5, planes[2].copy())
+
+    lam = 3 * 64 * 64 * 4.0                   # a CTB saves 3 x 4096 < lambda x 0.25 bit
+    planes = tuple(p.copy() for p in coded)
+    st = EncoderStage(Stand(org[0] + 1), "A", org, 37, False, 6, lam, 1.0, 1.0, 1, 1)
+    st(planes, None)
+    assert st.slice_flags == (2, 0, 0) and st.stats["all_ctbs"] == 1
+    assert st.flags[:, :, 0].all() and not st.flags[:, :, 1:].any()
+    assert np.array_equal(planes[0], org[0] + 1) and np.array_equal(planes[1], coded[1])
+    one = org[0] + 2
+    one[:64, :64] = org[0][:64, :64]         # saves 4 x 4096 in one CTB
+    lam = 1000.0
+    one[64:, :] = org[0][64:, :] + 3            # and loses in the bottom row of CTBs
+    planes = tuple(p.copy() for p in coded)
+    st = EncoderStage(Stand(one), "A", org, 37, False, 6, lam, 1.0, 1.0, 1, 1)
+    st(planes, None)
+    assert st.slice_flags == (1, 0, 0) and st.stats["all_ctbs"] == 0
+    assert st.flags[0, 0, 0] == 1 and not st.flags[1, :, 0].any()
 
 
 def test_flag_decisions_by_rate_distortion_cost():

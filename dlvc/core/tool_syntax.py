@@ -4,12 +4,14 @@ coding_tree_unit() of a slice whose slice header switches the CNN in-loop filter
 tool 1) on for a colour component carries, right after sao( rx, ry ):
 
     for( cIdx = 0; cIdx < 3; cIdx++ )
-        if( slice_cnnlf_flag[ cIdx ] )   cnnlf_flag[ cIdx ][ rx ][ ry ]    ae(v)
+        if( slice_cnnlf_flag[ cIdx ]  &&  !slice_cnnlf_all_ctbs_flag )
+            cnnlf_flag[ cIdx ][ rx ][ ry ]                                  ae(v)
 
 Each flag is one context-coded bin; ctxInc = condL + condA, the flags of the same
 component of the left and the above CTB when those are available (in the picture and in
 the slice), as split_cu_flag does (9.3.4.2.2).  Contexts: EXT_BASE + 3 * cIdx + 0..2
-(initValue 154, cabac.py).  A flag that is absent is 0.  Cb and Cr have a flag each: the
+(initValue 154, cabac.py).  A flag that is absent is slice_cnnlf_flag[ cIdx ] &&
+slice_cnnlf_all_ctbs_flag.  Cb and Cr have a flag each: the
 filter may help one and not the other.
 
 Flags of a picture live in ``flags = np.int32 [PicHeightInCtbsY, PicWidthInCtbsY, 3]``
@@ -20,6 +22,7 @@ from ..jit import njit
 
 from .cabac import EXT_BASE, decode_decision, encode_decision
 from .sao import sao_merge_candidates
+from .syntax.tools_ext import CNNLF_ALL_CTBS, CNNLF_CTU_FLAGS
 
 CNNLF_CTX = EXT_BASE            # + 3 * cIdx + ctxInc
 
@@ -43,9 +46,9 @@ def cnnlf_ctx_inc(flags, rx, ry, c, ctbs_w, slice_addr_rs):
 @njit(cache=True, nogil=True)
 def write_cnnlf_flags(w, buf, ctx, flags, rx, ry, ctbs_w, slice_addr_rs, slice_on):
     """The CNN filter's CTU flags of CTB (rx, ry) (call after sao()); ``slice_on``: the
-    three slice flags."""
+    components' modes (tools_ext.cnnlf_slice_flags)."""
     for c in range(3):
-        if slice_on[c]:
+        if slice_on[c] == CNNLF_CTU_FLAGS:
             encode_decision(w, buf, ctx, CNNLF_CTX + 3 * c + cnnlf_ctx_inc(flags, rx, ry, c, ctbs_w, slice_addr_rs),
                             flags[ry, rx, c])
 
@@ -53,8 +56,8 @@ def write_cnnlf_flags(w, buf, ctx, flags, rx, ry, ctbs_w, slice_addr_rs, slice_o
 @njit(cache=True, nogil=True)
 def parse_cnnlf_flags(d, data, ctx, flags, rx, ry, ctbs_w, slice_addr_rs, slice_on):
     for c in range(3):
-        flags[ry, rx, c] = 0
-        if slice_on[c]:
+        flags[ry, rx, c] = 1 if slice_on[c] == CNNLF_ALL_CTBS else 0
+        if slice_on[c] == CNNLF_CTU_FLAGS:
             flags[ry, rx, c] = decode_decision(d, data, ctx, CNNLF_CTX + 3 * c +
                                                cnnlf_ctx_inc(flags, rx, ry, c, ctbs_w, slice_addr_rs))
 

@@ -84,7 +84,8 @@ class PictureEncoder:
 
     def deep_stats(self):
         """Per-picture statistics of the deep tools of the picture coded last (for the log
-        and StatsFile): {"cnnlf": {on_y, on_cb, on_cr, ctbs, gain_y, gain_cb, gain_cr, qp_offset}} or {}."""
+        and StatsFile): {"cnnlf": {on_y, on_cb, on_cr, ctbs, all_ctbs, gain_y, gain_cb, gain_cr,
+        qp_offset}} or {}."""
         if self.cnnlf_stage is None:
             return {}
         return {"cnnlf": dict(self.cnnlf_stage.stats)}
@@ -340,7 +341,8 @@ def encode_structure(cfg, reader, count, bitstream_path, recon_path, log, extra_
 
 def _deep_text(deep):
     c = deep.get("cnnlf")
-    return f" [CNNLF Y {c['on_y']}/{c['ctbs']} Cb {c['on_cb']} Cr {c['on_cr']}]" if c else ""
+    return (f" [CNNLF Y {c['on_y']}/{c['ctbs']} Cb {c['on_cb']} Cr {c['on_cr']}{' all' if c['all_ctbs'] else ''}]"
+            if c else "")
 
 
 def nal_type_for(cfg, index):

@@ -22,7 +22,9 @@ import os
 import numpy as np
 
 from ...core.cabac import FRAC_BITS_SCALE, bin_cost, encode_decision, init_contexts, new_writer
-from ...core.syntax.tools_ext import CNNLF_QP_OFFSETS, HASH_BYTES, ToolRecord
+from ...core.syntax.tools_ext import (
+    CNNLF_ALL_CTBS, CNNLF_CTU_FLAGS, CNNLF_OFF, CNNLF_QP_OFFSETS, HASH_BYTES, ToolRecord,
+)
 from ...core.tool_syntax import CNNLF_CTX, cnnlf_ctx_inc, merge_filtered, new_cnnlf_flags
 from ...errors import DlvcError
 from .. import CNNLF
@@ -148,7 +150,8 @@ class EncoderStage:
     (CNNLF_QP_OFFSETS), decide the CTU and slice flags of each by RD cost (``lam``: the
     picture's lambda; chroma distortion weighted by w_cb, w_cr as HM does), keep the offset
     that saves the most RD cost and apply its flags as the decoder will.  After the call
-    ``flags``, ``slice_flags`` and ``qp_offset_idx`` hold the decisions to write."""
+    ``flags``, ``slice_flags`` (the components' modes, tools_ext.cnnlf_slice_flags) and
+    ``qp_offset_idx`` hold the decisions to write."""
 
     def __init__(self, flt, slot, org, qp, intra, ctb_log2, lam, w_cb, w_cr, init_type, qp_search=1):
         self.flt, self.slot, self.org, self.qp, self.intra = flt, slot, org, qp, intra
@@ -164,18 +167,29 @@ class EncoderStage:
         return [ctb_sse(self.org[c], planes[c], self.log2 - (c > 0), ch, cw) for c in range(3)]
 
     def decide(self, before, filtered, ctx, ch, cw):
-        """CTU and slice flags of one filtered picture (``before``: ctb_sses of the picture
-        before the filter): (flags, slice flags, RD cost saved, stats)."""
+        """CTU flags and the components' slice modes of one filtered picture (``before``:
+        ctb_sses of the picture before the filter): each component's CTU flags by RD cost
+        (decide_flags), or, when that saves more, every CTB of each component whose whole
+        picture gains (slice_cnnlf_all_ctbs_flag: no CTU flags).  Returns (flags, modes,
+        RD cost saved, stats)."""
         flags = new_cnnlf_flags(ch, cw)
-        on, saved, stats = [0, 0, 0], 0.0, {"ctbs": ch * cw}
+        on, saved, gains = [CNNLF_OFF] * 3, 0.0, []
         after = self.ctb_sses(filtered, ch, cw)
-        for c, (name, wt) in enumerate((("y", 1.0), ("cb", self.w_cb), ("cr", self.w_cr))):
-            gain = wt * (before[c] - after[c]).astype(np.float64)
-            flags[:, :, c], on[c], rd = decide_flags(gain, self.lam, ctx, c)
+        for c, wt in enumerate((1.0, self.w_cb, self.w_cr)):
+            gains.append(wt * (before[c] - after[c]).astype(np.float64))
+            flags[:, :, c], slice_on, rd = decide_flags(gains[c], self.lam, ctx, c)
+            on[c] = CNNLF_CTU_FLAGS if slice_on else CNNLF_OFF
             saved += rd
+        whole = [float(g.sum()) for g in gains]
+        if sum(max(g, 0.0) for g in whole) > saved:
+            on = [CNNLF_ALL_CTBS if g > 0 else CNNLF_OFF for g in whole]
+            flags[:] = np.array([int(m == CNNLF_ALL_CTBS) for m in on], np.int32)
+            saved = sum(max(g, 0.0) for g in whole)
+        stats = {"ctbs": ch * cw, "all_ctbs": int(CNNLF_ALL_CTBS in on)}
+        for c, name in enumerate(("y", "cb", "cr")):
             stats[f"on_{name}"] = int(flags[:, :, c].sum())
-            stats[f"gain_{name}"] = float((gain * flags[:, :, c]).sum())
-        return flags, tuple(int(f) for f in on), saved, stats
+            stats[f"gain_{name}"] = float((gains[c] * flags[:, :, c]).sum())
+        return flags, tuple(on), saved, stats
 
     def __call__(self, planes, meta):
         h, w = planes[0].shape

@@ -192,9 +192,10 @@ def test_shipped_weights_load_and_match_reference():
     models, select = load_models(path)
     rng = np.random.default_rng(5)
     planes = random_planes(rng, 96, 64)
+    info = coding_info_plane(random_meta(rng, 96, 64))
     for m in models:
-        out = filter_planes(m, planes, 32)
-        ref = filter_planes(m, planes, 32, reference=True)
+        out = filter_planes(m, planes, 32, info=info)
+        ref = filter_planes(m, planes, 32, reference=True, info=info)
         for p, q in zip(out, ref):
             assert np.array_equal(p, q)
             assert p.min() >= 0 and p.max() <= 255

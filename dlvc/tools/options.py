@@ -29,6 +29,6 @@ DECODER_ITEMS = (
     "Deep coding tools",
     _o("CNNLFWeights", str, "", "extra CNN in-loop filter weights (.npz) for streams made with "
        "CNNLFWeights (matched by the sha256 the stream records)"),
-    _o("CNNLFThreads", int, 1, "torch threads of the CNN filter (0: one per CPU core; the output "
-       "is identical for any number; 1 is safest on a loaded machine)", range=(0, 256)),
+    _o("CNNLFThreads", int, 0, "torch threads of the CNN filter (0: one per CPU core, as FFmpeg's "
+       "decoders; the output is identical for any number)", range=(0, 256)),
 )

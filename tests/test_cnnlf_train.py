@@ -224,12 +224,29 @@ def test_slice_type_models_learn_their_own_slices(tmp_path, monkeypatch):
             assert sign * r.mean() > 3, (qp, intra, r.mean())
 
 
+def train_from_init(tmp_path, monkeypatch, pics, rng, first, second):
+    """Train on synthetic clips (make_data stubbed: all-intra pictures at the two lowest QPs,
+    low-delay ones at all, a held-out low-delay clip; ``pics(rng, intra, qps)`` makes them):
+    an 8-channel, 3-layer model with the options ``first``, then one from it (--init) with
+    ``second``.  Returns (the first's models, the second's (models, select), its record, its
+    log lines)."""
+    from dlvc.tools.cnnlf.infer import load_models
+    clips = {"ai_a": pics(rng, 1, T.QPS[:2]), "ldp_b": pics(rng, 0, T.QPS), "ldp_c_val": pics(rng, 0, T.QPS)}
+    data = {n: {q: [p for p in ps if p["qp"] == q] for q in T.QPS} for n, ps in clips.items()}
+    monkeypatch.setattr(T, "find_data", lambda d: str(tmp_path))
+    monkeypatch.setattr(T, "make_data", lambda *a, **k: data)
+    torch.manual_seed(0)
+    w0, w1 = str(tmp_path / "w0"), str(tmp_path / "w1")
+    T.train(w0, minutes=0, channels=8, layers=3, threads=1, log=lambda s: None, **first)
+    logs = []
+    record = T.train(w1, minutes=0, threads=1, init=w0 + ".npz", log=logs.append, **second)
+    return load_models(w0 + ".npz")[0], load_models(w1 + ".npz"), record, logs
+
+
 def test_slice_type_group_without_pictures_keeps_its_starting_model(tmp_path, monkeypatch):
     """--slice-types --init: I slices are coded at QP <= 36 only, so the top band's I model
     has nothing to learn from: it stays the --init file's model for that band, bit for bit,
     while the other groups train."""
-    from dlvc.tools.cnnlf.infer import load_models
-
     def pics(rng, intra, qps):
         out = []
         for qp in qps:
@@ -239,20 +256,11 @@ def test_slice_type_group_without_pictures_keeps_its_starting_model(tmp_path, mo
         return out
 
     rng = np.random.default_rng(0)
-    clips = {"ai_a": pics(rng, 1, T.QPS[:2]), "ldp_b": pics(rng, 0, T.QPS), "ldp_c_val": pics(rng, 0, T.QPS)}
-    data = {n: {q: [p for p in ps if p["qp"] == q] for q in T.QPS} for n, ps in clips.items()}
-    monkeypatch.setattr(T, "find_data", lambda d: str(tmp_path))
-    monkeypatch.setattr(T, "make_data", lambda *a, **k: data)
-    torch.manual_seed(0)
-    first = str(tmp_path / "w0")
-    T.train(first, minutes=0, channels=8, layers=3, bands=(27,), lr=1e-2, steps=20, threads=1, log=lambda s: None)
-    logs = []
-    out = str(tmp_path / "w1")
-    record = T.train(out, minutes=0, bands=(27,), lr=1e-2, steps=20, threads=1, init=first + ".npz",
-                     slice_types=True, log=logs.append)
+    m0, (m1, s1), record, logs = train_from_init(tmp_path, monkeypatch, pics, rng,
+                                                 dict(bands=(27,), lr=1e-2, steps=20),
+                                                 dict(bands=(27,), lr=1e-2, steps=20, slice_types=True))
     assert record["steps"] == {"band0_P": 20, "band0_I": 20, "band1_P": 20, "band1_I": 0}
     assert any("[band1_I] no training pictures" in line for line in logs)
-    (m0, _), (m1, s1) = load_models(first + ".npz"), load_models(out + ".npz")
     kept, trained = m1[int(s1[1, 37])], m1[int(s1[0, 37])]
     assert all(np.array_equal(a, b) for a, b in zip(kept.weights + kept.biases, m0[1].weights + m0[1].biases))
     assert not all(np.array_equal(a, b) for a, b in zip(trained.weights, m0[1].weights))
@@ -282,8 +290,6 @@ def test_coding_info_training_of_the_p_models_only(tmp_path, monkeypatch):
     """--coding-info --slice-types P: the P models take the coding-information plane and learn
     from it (P pictures are reconstructed too dark where the plane says 'copied' and exact
     elsewhere); the I models stay --init's bit for bit."""
-    from dlvc.tools.cnnlf.infer import load_models
-
     def pics(rng, intra, qps):
         out = []
         for qp in qps:
@@ -297,20 +303,12 @@ def test_coding_info_training_of_the_p_models_only(tmp_path, monkeypatch):
         return out
 
     rng = np.random.default_rng(0)
-    clips = {"ai_a": pics(rng, 1, T.QPS[:2]), "ldp_b": pics(rng, 0, T.QPS), "ldp_c_val": pics(rng, 0, T.QPS)}
-    data = {n: {q: [p for p in ps if p["qp"] == q] for q in T.QPS} for n, ps in clips.items()}
-    monkeypatch.setattr(T, "find_data", lambda d: str(tmp_path))
-    monkeypatch.setattr(T, "make_data", lambda *a, **k: data)
-    torch.manual_seed(0)
-    first = str(tmp_path / "w0")
-    T.train(first, minutes=0, channels=8, layers=3, bands=(), lr=1e-2, steps=5, threads=1, log=lambda s: None)
-    logs = []
-    out = str(tmp_path / "w1")
-    record = T.train(out, minutes=0, bands=(), lr=3e-2, steps=150, threads=1, init=first + ".npz",
-                     slice_types="P", coding_info=True, log=logs.append)
+    m0, (m1, s1), record, logs = train_from_init(tmp_path, monkeypatch, pics, rng,
+                                                 dict(bands=(), lr=1e-2, steps=5),
+                                                 dict(bands=(), lr=3e-2, steps=150, slice_types="P",
+                                                      coding_info=True))
     assert record["steps"] == {"band0_P": 150, "band0_I": 0} and record["network"]["inputs"] == [8, 7]
     assert any("[band0_I] --slice-types P: the starting model is kept" in line for line in logs)
-    (m0, _), (m1, s1) = load_models(first + ".npz"), load_models(out + ".npz")
     kept, p_model = m1[int(s1[1, 32])], m1[int(s1[0, 32])]
     assert all(np.array_equal(a, b) for a, b in zip(kept.weights + kept.biases, m0[0].weights + m0[0].biases))
     p = pics(rng, 0, (32,))[0]

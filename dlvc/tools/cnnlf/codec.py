@@ -181,10 +181,11 @@ class EncoderStage:
             on[c] = CNNLF_CTU_FLAGS if slice_on else CNNLF_OFF
             saved += rd
         whole = [float(g.sum()) for g in gains]
-        if sum(max(g, 0.0) for g in whole) > saved:
+        all_saved = sum(max(g, 0.0) for g in whole)
+        if all_saved > saved:
             on = [CNNLF_ALL_CTBS if g > 0 else CNNLF_OFF for g in whole]
             flags[:] = np.array([int(m == CNNLF_ALL_CTBS) for m in on], np.int32)
-            saved = sum(max(g, 0.0) for g in whole)
+            saved = all_saved
         stats = {"ctbs": ch * cw, "all_ctbs": int(CNNLF_ALL_CTBS in on)}
         for c, name in enumerate(("y", "cb", "cr")):
             stats[f"on_{name}"] = int(flags[:, :, c].sum())

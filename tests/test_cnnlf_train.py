@@ -243,27 +243,45 @@ def train_from_init(tmp_path, monkeypatch, pics, rng, first, second):
     return load_models(w0 + ".npz")[0], load_models(w1 + ".npz"), record, logs
 
 
+def offset_pics(rng, intra, qps):
+    """Random pictures reconstructed 4 too bright, one per QP."""
+    out = []
+    for qp in qps:
+        org = tuple(rng.integers(60, 196, s).astype(np.uint8) for s in ((96, 96), (48, 48), (48, 48)))
+        rec = tuple((o.astype(np.int32) + 4).astype(np.uint8) for o in org)
+        out.append({"org": org, "A": rec, "qp": qp, "intra": intra})
+    return out
+
+
+def same_model(a, b):
+    return all(np.array_equal(u, v) for u, v in zip(a.weights + a.biases, b.weights + b.biases))
+
+
 def test_slice_type_group_without_pictures_keeps_its_starting_model(tmp_path, monkeypatch):
     """--slice-types --init: I slices are coded at QP <= 36 only, so the top band's I model
     has nothing to learn from: it stays the --init file's model for that band, bit for bit,
     while the other groups train."""
-    def pics(rng, intra, qps):
-        out = []
-        for qp in qps:
-            org = tuple(rng.integers(60, 196, s).astype(np.uint8) for s in ((96, 96), (48, 48), (48, 48)))
-            rec = tuple((o.astype(np.int32) + 4).astype(np.uint8) for o in org)
-            out.append({"org": org, "A": rec, "qp": qp, "intra": intra})
-        return out
-
     rng = np.random.default_rng(0)
-    m0, (m1, s1), record, logs = train_from_init(tmp_path, monkeypatch, pics, rng,
+    m0, (m1, s1), record, logs = train_from_init(tmp_path, monkeypatch, offset_pics, rng,
                                                  dict(bands=(27,), lr=1e-2, steps=20),
                                                  dict(bands=(27,), lr=1e-2, steps=20, slice_types=True))
     assert record["steps"] == {"band0_P": 20, "band0_I": 20, "band1_P": 20, "band1_I": 0}
     assert any("[band1_I] no training pictures" in line for line in logs)
     kept, trained = m1[int(s1[1, 37])], m1[int(s1[0, 37])]
-    assert all(np.array_equal(a, b) for a, b in zip(kept.weights + kept.biases, m0[1].weights + m0[1].biases))
-    assert not all(np.array_equal(a, b) for a, b in zip(trained.weights, m0[1].weights))
+    assert same_model(kept, m0[1]) and not same_model(trained, m0[1])
+
+
+def test_slice_types_i_trains_only_the_i_models(tmp_path, monkeypatch):
+    """--slice-types I --init: the I models train on I slices; the P models stay --init's
+    bit for bit, and the record says so."""
+    rng = np.random.default_rng(0)
+    m0, (m1, s1), record, logs = train_from_init(tmp_path, monkeypatch, offset_pics, rng,
+                                                 dict(bands=(), lr=1e-2, steps=5, slice_types=True),
+                                                 dict(bands=(), lr=1e-2, steps=20, slice_types="I"))
+    assert record["steps"] == {"band0_P": 0, "band0_I": 20}
+    assert record["bands"]["slice_types"].endswith("; the P models kept from --init")
+    assert any("[band0_P] --slice-types I: the starting model is kept" in line for line in logs)
+    assert same_model(m1[int(s1[0, 32])], m0[0]) and not same_model(m1[int(s1[1, 32])], m0[1])
 
 
 def test_coding_info_input_starts_as_the_same_function():
@@ -310,7 +328,7 @@ def test_coding_info_training_of_the_p_models_only(tmp_path, monkeypatch):
     assert record["steps"] == {"band0_P": 150, "band0_I": 0} and record["network"]["inputs"] == [8, 7]
     assert any("[band0_I] --slice-types P: the starting model is kept" in line for line in logs)
     kept, p_model = m1[int(s1[1, 32])], m1[int(s1[0, 32])]
-    assert all(np.array_equal(a, b) for a, b in zip(kept.weights + kept.biases, m0[0].weights + m0[0].biases))
+    assert same_model(kept, m0[0])
     p = pics(rng, 0, (32,))[0]
     r = infer_residual(p_model, make_input(tuple(a.astype(np.int32) for a in p["A"]), 32, p["info"]))
     left, right = r[:4, :, :24].mean(), r[:4, :, 24:].mean()        # luma phases, copied | coded halves

@@ -454,7 +454,7 @@ def train(out, minutes=30.0, data_dir=None, work=None, seed=0, channels=24, laye
     skipped and the band phases share the whole budget); its network shape is the file's.
     ``data_filter``: the low-delay clips are coded with that filter on (make_data).
     ``slice_types``: a model per band and slice type (P, I), each trained on its own slices;
-    "P": only the P models train, the I models stay the starting ones (--init's).
+    "P" ("I"): only the P (I) models train, the others stay the starting ones (--init's).
     ``coding_info``: the models for P slices take the coding-information plane as an 8th
     input (infer.py; from a 7-input start, with zero weights on it)."""
     for flag, path in (("--init", init), ("--data-filter", data_filter)):
@@ -506,22 +506,23 @@ def train(out, minutes=30.0, data_dir=None, work=None, seed=0, channels=24, laye
                                             0.0 if len(edges) > 1 else 0.25, log, "shared", steps_cap=steps)
     # the models: one per (band, slice type) group; slice type None: both types
     groups = [(k, t) for k in range(len(edges)) for t in ((0, 1) if slice_types else (None,))]
+    kept = {"P": 1, "I": 0}.get(slice_types)         # the slice type whose models stay the starting ones
     if len(groups) == 1 and not init:
         models.append(quantise(shared))
     else:
-        # a group without training pictures (I slices above the training QPs), or an I group
-        # with --slice-types P, keeps its starting model: the --init file's, or the shared one
+        # a group without training pictures (I slices above the training QPs), or one of the
+        # slice type --slice-types leaves out, keeps its starting model: --init's, or the shared one
         picks = []
         for k, t in groups:
             sel = band_of[patches.qp] == k
             idx = np.nonzero(sel if t is None else sel & (patches.intra == t))[0]
-            picks.append(idx[:0] if t == 1 and slice_types == "P" else idx)
+            picks.append(idx[:0] if t == kept else idx)
         left = sum(len(idx) > 0 for idx in picks)
         for (k, t), idx in zip(groups, picks):
             tag = f"band{k}" + ("" if t is None else "_" + "PI"[t])
             start = init_models[int(init_select[t or 0, edges[k]])] if init else None
             if not len(idx):
-                why = "--slice-types P" if t == 1 and slice_types == "P" else "no training pictures"
+                why = f"--slice-types {slice_types}" if t == kept else "no training pictures"
                 log(f"  [{tag}] {why}: the starting model is kept")
                 models.append(start if start is not None else quantise(shared))
                 steps_done[tag] = 0
@@ -557,7 +558,7 @@ def train(out, minutes=30.0, data_dir=None, work=None, seed=0, channels=24, laye
         "bands": {"qp_upper_bounds": edges,
                   "slice_types": ("a model per band for P and one for I slices" if slice_types
                                   else "same model per band for I and P slices")
-                  + ("; the I models kept from --init" if slice_types == "P" else ""),
+                  + (f"; the {'PI'[kept]} models kept from --init" if kept is not None else ""),
                   "coding_info": "the P-slice models take the coding-information plane" if coding_info
                   else "no coding-information plane"},
         "steps": steps_done,
@@ -595,9 +596,9 @@ def add_subparsers(sub):
                    "model; no shared phase; the file's network shape)")
     p.add_argument("--data-filter", default=None, help="CNN filter weights to code the low-delay training "
                    "clips with (their P pictures then predict from filtered pictures, as in use)")
-    p.add_argument("--slice-types", nargs="?", const="PI", default="", choices=("PI", "P"),
+    p.add_argument("--slice-types", nargs="?", const="PI", default="", choices=("PI", "P", "I"),
                    help="a model per QP band and slice type (P, I), each trained on its own slices; "
-                   "'--slice-types P': only the P models train, the I models stay --init's")
+                   "'--slice-types P' ('I'): only the P (I) models train, the others stay --init's")
     p.add_argument("--coding-info", action="store_true", help="the P-slice models take the coding-information "
                    "plane (intra / inter with residual / inter without, from the CU metadata) as an 8th input")
     p.add_argument("--device", default="cpu", help="torch device for training (cpu, cuda); the shipped "

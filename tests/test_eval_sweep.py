@@ -23,6 +23,8 @@ FAKE = textwrap.dedent('''
     args = sys.argv[2:]
     if sys.argv[1] == "dec":
         b, o = args[args.index("-b") + 1], args[args.index("-o") + 1]
+        if os.environ.get("FAKE_DEC_ARGS"):
+            open(os.path.join(os.environ["FAKE_DEC_ARGS"], os.path.basename(os.path.dirname(b))), "w").write(" ".join(args))
         data = zlib.decompress(open(b, "rb").read())
         if os.environ.get("FAKE_BUG") == "dec":
             data = bytes([data[0] ^ 1]) + data[1:]
@@ -111,10 +113,22 @@ def test_dlvc_runner_contract_and_checks(clip, tmp_path, fake_dlvc, monkeypatch)
     cache = Cache(str(tmp_path / "cache"))
     on = plan.Config("dlvc", "dlvc", (cfg,), ("Coarser=1",), dict(params))
     specs = plan.build_specs([on], [clip], QPS, {clip.name: 3})
+    args = tmp_path / "dec_args"
+    args.mkdir()
+    monkeypatch.setenv("FAKE_DEC_ARGS", str(args))
     res, fail, _ = sweep.run_specs(specs, cache, jobs=2, progress=False)
     assert not fail
     for r in res.values():
         assert r["bit_exact"] is True and r["ffmpeg_exact"] is None and r["encode_wall_s"] > 0
+    # two runs at once: each dlvc-dec's CNN filter gets half the cores, not one thread per core each
+    seen = [f.read_text().split() for f in args.iterdir()]
+    assert len(seen) == 4
+    assert all(f"--CNNLFThreads={max(1, (os.cpu_count() or 1) // 2)}" in a for a in seen)
+    # one run outside a pool: dlvc-dec's own default
+    for f in args.iterdir():
+        f.unlink()
+    assert sweep.execute(specs[0])[0] == "ok"
+    assert not any(a.startswith("--CNNLFThreads") for f in args.iterdir() for a in f.read_text().split())
     # a decoder that disagrees with the encoder is flagged, not hidden
     monkeypatch.setenv("FAKE_BUG", "dec")
     st, r = sweep.execute(specs[0])

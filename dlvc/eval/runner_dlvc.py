@@ -23,6 +23,7 @@ from .proc import run_timed
 from .quality import measure
 from .runs import tree_fingerprint
 from .sequences import as_yuv_file, read_yuv_file, split_planes
+from .sweep import RUN_CORES_ENV
 
 PKG = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))  # .../dlvc
 REPO = os.path.dirname(PKG)
@@ -115,6 +116,8 @@ def run(spec, workdir):
                             env, f"dlvc-enc ({spec.describe()})")
     dec_cmd = shlex.split(p["dlvc_dec"]) if p.get("dlvc_dec") else default_command("dlvc-dec")
     dec_overrides = ["--" + o for o in spec.overrides if o.split("=")[0] in DECODER_KEYS]
+    if os.environ.get(RUN_CORES_ENV):          # in a local pool: the CNN filter on this run's share
+        dec_overrides.append(f"--CNNLFThreads={os.environ[RUN_CORES_ENV]}")
     dwall, dcpu = run_built([*dec_cmd, "-b", out, "-o", dec, *dec_overrides], os.path.join(workdir, "dec.log"),
                             env, f"dlvc-dec ({spec.describe()})")
     try:

@@ -16,6 +16,11 @@ import traceback
 
 from .errors import EvalError
 
+# set in each local pool worker: the cores one run may use, the machine's shared by the runs in
+# flight (runner_dlvc gives them to dlvc-dec's CNN filter: torch's spinning thread pools,
+# several per core, made its decode time 4x longer)
+RUN_CORES_ENV = "DLVC_EVAL_RUN_CORES"
+
 
 def _runner(codec):
     if codec == "dlvc":
@@ -47,11 +52,12 @@ def execute(spec, keep_dir=None):
         return "error", f"{spec.describe()}: {type(e).__name__}: {e} ({tb.filename}:{tb.lineno})"
 
 
-def _watch_parent(parent):
-    """Pool worker initializer: exit if the coordinating process dies (killed sweeps leave no
-    orphaned workers behind)."""
+def _init_worker(parent, cores):
+    """Pool worker initializer: the cores a run may use (RUN_CORES_ENV); exit if the
+    coordinating process dies (killed sweeps leave no orphaned workers behind)."""
     import threading
     import time
+    os.environ[RUN_CORES_ENV] = str(cores)
 
     def watch():
         while os.getppid() == parent:
@@ -64,7 +70,8 @@ class _Local:
     def __init__(self, jobs):
         self.jobs = jobs
         self.pool = cf.ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("spawn"),
-                                           initializer=_watch_parent, initargs=(os.getpid(),))
+                                           initializer=_init_worker,
+                                           initargs=(os.getpid(), max(1, (os.cpu_count() or 1) // jobs)))
 
     def submit(self, spec):
         return self.pool.submit(execute, spec)

@@ -8,7 +8,7 @@ torch = pytest.importorskip("torch")
 
 from dlvc.tools.cnnlf import train as T  # noqa: E402
 from dlvc.tools.cnnlf.infer import dihedral, infer_residual, infer_residual_reference, make_input  # noqa: E402
-from dlvc.tools.cnnlf.model import FloatNet, from_int, quantise, with_coding_info  # noqa: E402
+from dlvc.tools.cnnlf.model import FloatNet, deepened, from_int, quantise, with_coding_info  # noqa: E402
 
 
 def write_i420(path, w, h, frames, rng):
@@ -302,6 +302,40 @@ def test_coding_info_input_starts_as_the_same_function():
     a, b = quantise(net), quantise(wide)
     assert b.n_in == 8 and not b.weights[0][:, 7].any() and np.array_equal(a.weights[0], b.weights[0][:, :7])
     assert all(np.array_equal(u, v) for u, v in zip(a.biases + a.shifts, b.biases + b.shifts))
+
+
+def test_deepened_model_starts_as_the_same_function():
+    """deepened: pass-through hidden layers before the output layer, so the deeper model
+    computes what the shallower one does, in float, in QAT and as quantised integers."""
+    torch.manual_seed(2)
+    net = FloatNet(channels=8, layers=3)
+    torch.nn.init.normal_(net.convs[-1].weight, std=0.05)
+    x = torch.randn(2, 7, 16, 16)
+    net.calibrate(x)
+    deep = deepened(net, 5)
+    assert len(deep.convs) == 5 and deep.act_exp == net.act_exp + net.act_exp[-1:] * 2
+    with torch.no_grad():
+        assert torch.allclose(net(x), deep(x), atol=1e-6)
+        assert torch.equal(net(x, qat=True), deep(x, qat=True))
+    xi = make_input(tuple(np.random.default_rng(2).integers(0, 256, s).astype(np.int32)
+                          for s in ((32, 32), (16, 16), (16, 16))), 32)
+    a, b = quantise(net), quantise(deep)
+    assert b.layers == 5 and np.array_equal(infer_residual(a, xi), infer_residual(b, xi))
+    assert np.array_equal(infer_residual(b, xi), infer_residual_reference(b, xi))
+    with pytest.raises(ValueError, match="cannot make a 3-layer CNN filter 2 layers deep"):
+        deepened(net, 2)
+
+
+def test_layers_with_init_deepens_only_the_models_that_train(tmp_path, monkeypatch):
+    """--init --layers 5 --slice-types P: the P models train 5 layers deep from the 3-layer
+    file's, the I models stay its 3-layer ones bit for bit; the record lists each depth."""
+    rng = np.random.default_rng(0)
+    m0, (m1, s1), record, logs = train_from_init(tmp_path, monkeypatch, offset_pics, rng,
+                                                 dict(bands=(), lr=1e-2, steps=5, slice_types=True),
+                                                 dict(bands=(), lr=1e-2, steps=5, slice_types="P", layers=5))
+    p_model, kept = m1[int(s1[0, 32])], m1[int(s1[1, 32])]
+    assert p_model.layers == 5 and same_model(kept, m0[1])
+    assert record["network"]["layers"] == [5, 3]
 
 
 def test_coding_info_training_of_the_p_models_only(tmp_path, monkeypatch):

@@ -134,3 +134,26 @@ def with_coding_info(net: FloatNet) -> FloatNet:
         wide.convs[0].weight[:, :N_IN] = net.convs[0].weight
     wide.act_exp = net.act_exp
     return wide.to(net.convs[0].weight.device)
+
+
+def deepened(net: FloatNet, layers: int) -> FloatNet:
+    """The same function as ``net`` with ``layers`` layers: hidden layers that pass their input
+    through (3x3 kernels with only the centre tap, 1 from a channel to itself, zero biases)
+    go in before the output layer.  Their input is a ReLU's output, so the ReLU after them
+    changes nothing: training a deeper network starts from what the shallower one does."""
+    old = len(net.convs)
+    if old < 2 or layers < old:
+        raise ValueError(f"cannot make a {old}-layer CNN filter {layers} layers deep")
+    channels = net.convs[0].out_channels
+    deep = FloatNet(channels, layers, net.n_in)
+    with torch.no_grad():
+        for i in range(old - 1):
+            deep.convs[i].load_state_dict(net.convs[i].state_dict())
+        for conv in deep.convs[old - 1:layers - 1]:
+            conv.weight.zero_()
+            conv.bias.zero_()
+            conv.weight[:, :, 1, 1] = torch.eye(channels)
+        deep.convs[-1].load_state_dict(net.convs[-1].state_dict())
+    if net.act_exp is not None:                  # the added layers' activations are the last hidden one's
+        deep.act_exp = net.act_exp + net.act_exp[-1:] * (layers - old)
+    return deep.to(net.convs[0].weight.device)

@@ -446,7 +446,7 @@ def revalidate(out, data_dir=None, work=None, data_filter=None, log=print):
     log(json.dumps(val, indent=1))
 
 
-def train(out, minutes=30.0, data_dir=None, work=None, seed=0, channels=24, layers=7, bands=(27, 32),
+def train(out, minutes=30.0, data_dir=None, work=None, seed=0, channels=24, layers=None, bands=(27, 32),
           batch=8, lr=1e-3, threads=0, jobs=2, steps=0, device="cpu", augment=True, init=None, data_filter=None,
           slice_types=False, coding_info=False, log=print):
     """Train and write ``out``.npz/.json.  ``init``: a weights .npz to go on from: each QP
@@ -456,14 +456,16 @@ def train(out, minutes=30.0, data_dir=None, work=None, seed=0, channels=24, laye
     ``slice_types``: a model per band and slice type (P, I), each trained on its own slices;
     "P" ("I"): only the P (I) models train, the others stay the starting ones (--init's).
     ``coding_info``: the models for P slices take the coding-information plane as an 8th
-    input (infer.py; from a 7-input start, with zero weights on it)."""
+    input (infer.py; from a 7-input start, with zero weights on it).  ``layers`` (default 7):
+    with ``init``, the models that train are made that deep from the file's (model.deepened:
+    the added layers start as pass-throughs); None keeps each model's depth."""
     for flag, path in (("--init", init), ("--data-filter", data_filter)):
         if path and not os.path.isfile(path):
             from ...errors import DlvcError
             raise DlvcError(f"{flag} {path}: no such weights file")
     import torch
     from .infer import load_models, save_models
-    from .model import FloatNet, from_int, quantise, with_coding_info
+    from .model import FloatNet, deepened, from_int, quantise, with_coding_info
     threads = threads or os.cpu_count() or 1
     torch.set_num_threads(threads)
     torch.manual_seed(seed)
@@ -491,7 +493,7 @@ def train(out, minutes=30.0, data_dir=None, work=None, seed=0, channels=24, laye
     models, steps_done = [], {}
     if init:
         init_models, init_select = load_models(init)
-        channels, layers = init_models[0].weights[0].shape[0], init_models[0].layers
+        channels = init_models[0].weights[0].shape[0]
         init_record = {"file": os.path.basename(init), "sha256": file_sha256(init).hex()}
         prev_json = os.path.splitext(init)[0] + ".json"
         if os.path.isfile(prev_json):
@@ -500,6 +502,7 @@ def train(out, minutes=30.0, data_dir=None, work=None, seed=0, channels=24, laye
             init_record.update({k: prev.get(k) for k in ("command", "minutes", "steps", "init")})
             init_record["data_clips"] = sorted(prev.get("data", {}).get("clips", {}))
     else:
+        layers = layers or 7
         shared = FloatNet(channels, layers).to(device)
         share_frac = 0.6 if len(edges) > 1 else 1.0
         steps_done["shared"] = _train_phase(shared, patches, None, seconds * share_frac, lr, batch,
@@ -528,7 +531,7 @@ def train(out, minutes=30.0, data_dir=None, work=None, seed=0, channels=24, laye
                 steps_done[tag] = 0
                 continue
             if start is not None:
-                net = from_int(start).to(device)
+                net = deepened(from_int(start), layers or start.layers).to(device)
             else:
                 net = FloatNet(channels, layers).to(device)
                 net.load_state_dict(shared.state_dict())
@@ -552,7 +555,8 @@ def train(out, minutes=30.0, data_dir=None, work=None, seed=0, channels=24, laye
         "seed": seed, "minutes": minutes, "train_seconds": round(time.time() - t0, 1),
         "data_seconds": round(t_data, 1), "torch": torch.__version__, "threads": threads,
         "device": device,
-        "network": {"channels": channels, "layers": layers, "inputs": [m.n_in for m in models], "outputs": 6,
+        "network": {"channels": channels, "layers": [m.layers for m in models], "inputs": [m.n_in for m in models],
+                    "outputs": 6,
                     "patch": 96, "batch": batch, "lr": lr,
                     "augment": "random flips and transpositions" if augment else "none"},
         "bands": {"qp_upper_bounds": edges,
@@ -584,7 +588,9 @@ def add_subparsers(sub):
     p.add_argument("--work", default=None, help="cache of the coded training pairs (default .dlvc-cache/cnnlf-data)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--channels", type=int, default=24)
-    p.add_argument("--layers", type=int, default=7)
+    p.add_argument("--layers", type=int, default=None,
+                   help="layers of a network (default 7); with --init, the trained models are "
+                        "deepened to this many (the added layers start as pass-throughs)")
     p.add_argument("--bands", default="27,32", help="QP band upper bounds, comma separated ('' for one model)")
     p.add_argument("--batch", type=int, default=8)
     p.add_argument("--lr", type=float, default=1e-3)

@@ -23,10 +23,11 @@ shipped = pytest.mark.skipif(not os.path.exists(CNNLF.weights_path()), reason="n
 TOOL = ("cfg/tools/cnn_loopfilter.cfg",)
 
 
-def smoothing_weights(path, info=False):
+def smoothing_weights(path, info=False, offset=0):
     """A hand-made 2-layer integer model (a mild smoothing of each input plane): weights
     independent of the shipped ones, for the syntax tests.  ``info``: with the
-    coding-information plane as an 8th input, which moves the hidden activations."""
+    coding-information plane as an 8th input, which moves the hidden activations; ``offset``:
+    added to every output sample (a harmful filter)."""
     from dlvc.tools.cnnlf.infer import IntModel, save_models
     w0, b0, s0 = np.zeros((6, 8 if info else 7, 3, 3), np.int64), np.full(6, 257, np.int64), np.ones(6, np.int64)
     w0[:, 7:, 1, 1] = 1
@@ -35,7 +36,7 @@ def smoothing_weights(path, info=False):
         w0[c, c, 1, 1] = 2
         w1[c, c] = 1
         w1[c, c, 1, 1] = -8
-    save_models(path, [IntModel([w0, w1], [b0, np.full(6, 32, np.int64)], [s0, np.full(6, 6, np.int64)])],
+    save_models(path, [IntModel([w0, w1], [b0, np.full(6, 32 + 64 * offset, np.int64)], [s0, np.full(6, 6, np.int64)])],
                 np.zeros((2, 52), np.int32))
     return str(path)
 
@@ -106,6 +107,35 @@ def test_coding_information_input_round_trip(tmp_path, monkeypatch):
     w7 = smoothing_weights(tmp_path / "smooth7.npz")
     _, rec7, _ = encode_sequence(tmp_path, "Carphone", 3, 32, ("cfg/lowdelay.cfg",) + TOOL, CNNLFWeights=w7)
     assert not np.array_equal(rec7, rec)
+
+
+def test_two_model_sets_round_trip(tmp_path, monkeypatch):
+    """Weights of two model sets: the PPS carries slice_cnnlf_set_idx (7 extra slice header
+    bits); with every CTU flag forced on (and the RD saving still ranking the choices) the
+    encoder picks set 1 everywhere, since set 0 adds 12 to every sample, so its
+    reconstruction is the one of set 1's weights alone, and dlvc-dec follows the signalled
+    set to the same samples.  A set the weights do not hold is refused."""
+    from dlvc.core.bitstream import PPS_NUT
+    from dlvc.core.syntax.pps import parse_pps
+    from dlvc.core.syntax.tools_ext import CNNLF_SET_BITS
+    from dlvc.tools.cnnlf import codec
+    from dlvc.tools.cnnlf.codec import CnnLoopFilter, DecoderStage
+    from dlvc.tools.cnnlf.infer import merge_sets, save_models
+    monkeypatch.setattr(codec, "decide_flags", lambda gain, lam, ctx, c: (np.ones(gain.shape, np.int32), True,
+                                                                          float(gain.sum()) + 1e12))
+    bad = smoothing_weights(tmp_path / "bad.npz", offset=12)
+    good = smoothing_weights(tmp_path / "good.npz")
+    both = str(tmp_path / "both.npz")
+    save_models(both, *merge_sets([bad, good]))
+    stream, rec, _ = encode_sequence(tmp_path / "a", "Carphone", 4, 37, ("cfg/lowdelay.cfg",) + TOOL, CNNLFWeights=both)
+    ppss = [parse_pps(n.rbsp) for n in split_annexb(stream) if n.nal_unit_type == PPS_NUT]
+    assert ppss and all(p.num_extra_slice_header_bits == CNNLF_SET_BITS for p in ppss)
+    _, rec_good, _ = encode_sequence(tmp_path / "b", "Carphone", 4, 37, ("cfg/lowdelay.cfg",) + TOOL, CNNLFWeights=good)
+    _, rec_bad, _ = encode_sequence(tmp_path / "c", "Carphone", 4, 37, ("cfg/lowdelay.cfg",) + TOOL, CNNLFWeights=bad)
+    assert np.array_equal(rec, rec_good) and not np.array_equal(rec, rec_bad)
+    assert np.array_equal(decode_with(stream, both), rec)
+    with pytest.raises(DlvcError, match="slice_cnnlf_set_idx 1, but the CNN loop filter weights hold 1 model set"):
+        DecoderStage(CnnLoopFilter.get(good), "A", None, 32, 0, False, 6, 1)
 
 
 def _records(stream):

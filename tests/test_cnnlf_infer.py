@@ -7,7 +7,7 @@ import pytest
 
 from dlvc.core.syntax.sps import SPS, parse_sps, write_sps
 from dlvc.core.syntax.tools_ext import (
-    CNNLF_SLICE_BITS, HASH_BYTES, ToolRecord, cnnlf_slice_flags, parse_tools_extension, set_cnnlf_slice_flags,
+    CNNLF_SET_BITS, CNNLF_SLICE_BITS, HASH_BYTES, ToolRecord, cnnlf_slice_flags, parse_tools_extension, set_cnnlf_slice_flags,
     set_sps_tools, sps_tool_records, write_tools_extension,
 )
 from dlvc.core.bitstream import BitstreamError
@@ -208,10 +208,35 @@ def test_weights_file_round_trip(tmp_path):
     sel[:, 30:] = 1
     save_models(tmp_path / "w.npz", ms, sel)
     ms2, sel2 = load_models(tmp_path / "w.npz")
-    assert np.array_equal(sel, sel2)
+    assert np.array_equal(sel[None], sel2)                 # one model set
     for a, b in zip(ms, ms2):
         for la, lb in zip(a.weights + a.biases + a.shifts, b.weights + b.biases + b.shifts):
             assert np.array_equal(la, lb)
+
+
+def test_merged_weights_hold_two_model_sets(tmp_path):
+    """merge_sets: set i of the merged file selects what file i does, and a model both
+    files hold is stored once; three sets, or a file of two, are refused."""
+    from dlvc.tools.cnnlf.infer import merge_sets
+    rng = np.random.default_rng(7)
+    shared, a1, b1 = (random_model(rng, 8, 3) for _ in range(3))
+    sel = np.zeros((2, 52), np.int32)
+    sel[1] = 1                                                    # model 1 for I slices
+    save_models(tmp_path / "a.npz", [a1, shared], sel)
+    save_models(tmp_path / "b.npz", [b1, shared], sel)
+    models, select = merge_sets([tmp_path / "a.npz", tmp_path / "b.npz"])
+    assert len(models) == 3 and select.shape == (2, 2, 52)
+    assert models[select[0, 0, 30]] is not models[select[1, 0, 30]]
+    assert select[0, 1, 30] == select[1, 1, 30]
+    for s, p_model in ((0, a1), (1, b1)):
+        assert all(np.array_equal(u, v) for u, v in zip(models[select[s, 0, 30]].weights, p_model.weights))
+    save_models(tmp_path / "ab.npz", models, select)
+    ms2, sel2 = load_models(tmp_path / "ab.npz")
+    assert np.array_equal(sel2, select) and len(ms2) == 3
+    with pytest.raises(ValueError, match="1 to 2 model sets"):
+        merge_sets([tmp_path / "a.npz"] * 3)
+    with pytest.raises(ValueError, match="already holds 2 model sets"):
+        merge_sets([tmp_path / "ab.npz", tmp_path / "a.npz"])
 
 
 def test_registry():
@@ -249,13 +274,18 @@ def test_slice_syntax_flags_and_qp_offset_index():
         sh = SliceHeader()
         set_cnnlf_slice_flags(sh, on, idx)
         assert sh.slice_reserved_flag == bits
-        flags, got = cnnlf_slice_flags(sh, pps)
-        assert tuple(flags) == on and got == idx
+        flags, got, set_idx = cnnlf_slice_flags(sh, pps)
+        assert tuple(flags) == on and got == idx and set_idx == 0
         older = tuple(min(m, 1) for m in on)
-        flags, got = cnnlf_slice_flags(sh, SimpleNamespace(num_extra_slice_header_bits=5))
+        flags, got, _ = cnnlf_slice_flags(sh, SimpleNamespace(num_extra_slice_header_bits=5))
         assert tuple(flags) == older and got == idx
-        flags, got = cnnlf_slice_flags(sh, SimpleNamespace(num_extra_slice_header_bits=3))
+        flags, got, _ = cnnlf_slice_flags(sh, SimpleNamespace(num_extra_slice_header_bits=3))
         assert tuple(flags) == older and got == 0
+        for s in (0, 1):                  # weights of two model sets: slice_cnnlf_set_idx, a 7th bit
+            set_cnnlf_slice_flags(sh, on, idx, s)
+            assert sh.slice_reserved_flag == bits + [s]
+            flags, got, set_idx = cnnlf_slice_flags(sh, SimpleNamespace(num_extra_slice_header_bits=CNNLF_SET_BITS))
+            assert tuple(flags) == on and got == idx and set_idx == s
     with pytest.raises(BitstreamError, match="slice flags"):
         cnnlf_slice_flags(sh, SimpleNamespace(num_extra_slice_header_bits=2))
     # QpCnn = Clip3(0, 51, SliceQpY + (0, -3, -6, -9)[idx])
@@ -302,6 +332,48 @@ def test_ctu_flag_syntax_round_trip():
     assert planes[2].sum() == 8 * 32 and planes[2][64:72, 32:64].all()
 
 
+class OneSet:
+    """What EncoderStage asks of a filter besides ``filter``: one model set, a model per QP."""
+    sets = 1
+
+    def model_index(self, intra, qp, set_idx=0):
+        return qp + 52 * set_idx
+
+
+def test_encoder_searches_model_sets_and_offsets():
+    """With weights of two model sets the encoder stage tries both at each offset and keeps
+    the set and offset saving most (a stand-in whose set 1 at QpCnn = SliceQpY - 3 gives the
+    original picture); a set whose model is one already tried (I slices: both sets share the
+    I models) is not filtered again."""
+    from dlvc.tools.cnnlf.codec import EncoderStage
+    rng = np.random.default_rng(8)
+    org = [rng.integers(0, 256, (128, 192)).astype(np.int16)] + \
+          [rng.integers(0, 256, (64, 96)).astype(np.int16) for _ in range(2)]
+
+    class TwoSets:
+        sets = 2
+
+        def __init__(self):
+            self.tried = []
+
+        def model_index(self, intra, qp, set_idx=0):
+            return qp + (0 if intra else 52 * set_idx)
+
+        def filter(self, planes, qp, intra, meta, set_idx=0):
+            self.tried.append((set_idx, qp))
+            err = abs(qp - 29) + (0 if set_idx == 1 else 3)
+            return tuple(np.clip(o + err * np.sign(p - o), 0, 255).astype(np.int16) for o, p in zip(org, planes))
+
+    for intra, tried, best in ((False, [(0, 32), (0, 29), (1, 32), (1, 29)], (1, 1)), (True, [(0, 32), (0, 29)], (0, 1))):
+        flt = TwoSets()
+        planes = tuple(np.clip(o + 20, 0, 255).astype(np.int16) for o in org)
+        st = EncoderStage(flt, "A", org, 32, intra, 6, 50.0, 1.0, 1.0, 1, 2)
+        st(planes, None)
+        assert flt.tried == tried and (st.set_idx, st.qp_offset_idx) == best and st.stats["set"] == best[0]
+        expected = flt.filter(tuple(np.clip(o + 20, 0, 255).astype(np.int16) for o in org), 29, intra, None, best[0])
+        assert all(np.array_equal(p, e) for p, e in zip(planes, expected))
+
+
 def test_encoder_searches_filter_qp_offsets():
     """The encoder stage tries CNNLFQpSearch offsets 0, -3, -6, ... and keeps the one saving
     most RD cost: a stand-in filter whose output is the original picture at QpCnn = SliceQpY
@@ -311,11 +383,11 @@ def test_encoder_searches_filter_qp_offsets():
     org = [rng.integers(0, 256, (128, 192)).astype(np.int16)] + \
           [rng.integers(0, 256, (64, 96)).astype(np.int16) for _ in range(2)]
 
-    class Stand:
+    class Stand(OneSet):
         def __init__(self):
             self.tried = []
 
-        def filter(self, planes, qp, intra, meta):
+        def filter(self, planes, qp, intra, meta, set_idx=0):
             self.tried.append(qp)
             err = abs(qp - 26)
             return tuple(np.clip(o + err * np.sign(p - o), 0, 255).astype(np.int16) for o, p in zip(org, planes))
@@ -345,11 +417,11 @@ def test_every_ctb_mode_when_the_flags_cost_more_than_they_save():
           [rng.integers(10, 240, (64, 96)).astype(np.int16) for _ in range(2)]
     coded = [org[0] + 2, org[1] + 2, org[2]]
 
-    class Stand:
+    class Stand(OneSet):
         def __init__(self, luma):
             self.luma = luma
 
-        def filter(self, planes, qp, intra, meta):
+        def filter(self, planes, qp, intra, meta, set_idx=0):
             return (self.luma.astype(np.int16), org[1] + 5, planes[2].copy())
 
     lam = 3 * 64 * 64 * 4.0                   # a CTB saves 3 x 4096 < lambda x 0.25 bit

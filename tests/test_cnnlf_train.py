@@ -215,12 +215,12 @@ def test_slice_type_models_learn_their_own_slices(tmp_path, monkeypatch):
     assert set(record["steps"]) == {"shared", "band0_P", "band0_I", "band1_P", "band1_I"}
     models, select = load_models(out + ".npz")
     assert len(models) == 4
-    assert list(select[:, 22]) == [0, 1] and list(select[:, 37]) == [2, 3]
+    assert select.shape == (1, 2, 52) and list(select[0, :, 22]) == [0, 1] and list(select[0, :, 37]) == [2, 3]
     for qp in (22, 37):
         for intra, sign in ((1, -1), (0, 1)):
             p = pics(rng, intra, -6 * sign)[0]
             x = make_input(tuple(a.astype(np.int32) for a in p["B"]), qp)
-            r = infer_residual(models[int(select[intra, qp])], x)
+            r = infer_residual(models[int(select[0, intra, qp])], x)
             assert sign * r.mean() > 3, (qp, intra, r.mean())
 
 
@@ -267,7 +267,7 @@ def test_slice_type_group_without_pictures_keeps_its_starting_model(tmp_path, mo
                                                  dict(bands=(27,), lr=1e-2, steps=20, slice_types=True))
     assert record["steps"] == {"band0_P": 20, "band0_I": 20, "band1_P": 20, "band1_I": 0}
     assert any("[band1_I] no training pictures" in line for line in logs)
-    kept, trained = m1[int(s1[1, 37])], m1[int(s1[0, 37])]
+    kept, trained = m1[int(s1[0, 1, 37])], m1[int(s1[0, 0, 37])]
     assert same_model(kept, m0[1]) and not same_model(trained, m0[1])
 
 
@@ -281,7 +281,7 @@ def test_slice_types_i_trains_only_the_i_models(tmp_path, monkeypatch):
     assert record["steps"] == {"band0_P": 0, "band0_I": 20}
     assert record["bands"]["slice_types"].endswith("; the P models kept from --init")
     assert any("[band0_P] --slice-types I: the starting model is kept" in line for line in logs)
-    assert same_model(m1[int(s1[0, 32])], m0[0]) and not same_model(m1[int(s1[1, 32])], m0[1])
+    assert same_model(m1[int(s1[0, 0, 32])], m0[0]) and not same_model(m1[int(s1[0, 1, 32])], m0[1])
 
 
 def test_coding_info_input_starts_as_the_same_function():
@@ -333,7 +333,7 @@ def test_layers_with_init_deepens_only_the_models_that_train(tmp_path, monkeypat
     m0, (m1, s1), record, logs = train_from_init(tmp_path, monkeypatch, offset_pics, rng,
                                                  dict(bands=(), lr=1e-2, steps=5, slice_types=True),
                                                  dict(bands=(), lr=1e-2, steps=5, slice_types="P", layers=5))
-    p_model, kept = m1[int(s1[0, 32])], m1[int(s1[1, 32])]
+    p_model, kept = m1[int(s1[0, 0, 32])], m1[int(s1[0, 1, 32])]
     assert p_model.layers == 5 and same_model(kept, m0[1])
     assert record["network"]["layers"] == [5, 3]
 
@@ -361,9 +361,40 @@ def test_coding_info_training_of_the_p_models_only(tmp_path, monkeypatch):
                                                       coding_info=True))
     assert record["steps"] == {"band0_P": 150, "band0_I": 0} and record["network"]["inputs"] == [8, 7]
     assert any("[band0_I] --slice-types P: the starting model is kept" in line for line in logs)
-    kept, p_model = m1[int(s1[1, 32])], m1[int(s1[0, 32])]
+    kept, p_model = m1[int(s1[0, 1, 32])], m1[int(s1[0, 0, 32])]
     assert same_model(kept, m0[0])
     p = pics(rng, 0, (32,))[0]
     r = infer_residual(p_model, make_input(tuple(a.astype(np.int32) for a in p["A"]), 32, p["info"]))
     left, right = r[:4, :, :24].mean(), r[:4, :, 24:].mean()        # luma phases, copied | coded halves
     assert left > 4 and abs(right) < 2, (left, right)
+
+
+def test_cnnlf_sets_command_writes_two_sets_and_their_records(tmp_path):
+    """dlvc-train cnnlf-sets A B -o OUT: OUT.npz holds A's models as set 0 and B's as set 1,
+    OUT.json each set's sha256 and training record; a missing file is one clear line."""
+    import json
+    import subprocess
+    import sys
+    from dlvc.tools.cnnlf.infer import IntModel, load_models, save_models
+    rng = np.random.default_rng(9)
+
+    def model():
+        return IntModel([rng.integers(-3, 4, (6, 7, 3, 3))], [np.full(6, 1, np.int64)], [np.full(6, 2, np.int64)])
+
+    for name in ("a", "b"):
+        save_models(tmp_path / f"{name}.npz", [model()], np.zeros((2, 52), np.int32))
+    (tmp_path / "b.json").write_text(json.dumps({"command": "dlvc-train cnnlf --minutes 1"}))
+    out = tmp_path / "ab"
+    r = subprocess.run([sys.executable, "-m", "dlvc.cli.train", "cnnlf-sets", str(tmp_path / "a.npz"),
+                        str(tmp_path / "b.npz"), "-o", str(out)], capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    models, select = load_models(str(out) + ".npz")
+    a, b = load_models(tmp_path / "a.npz")[0][0], load_models(tmp_path / "b.npz")[0][0]
+    assert select.shape == (2, 2, 52) and same_model(models[select[0, 0, 30]], a) and same_model(models[select[1, 1, 30]], b)
+    rec = json.loads((tmp_path / "ab.json").read_text())
+    assert [s["file"] for s in rec["sets"]] == ["a.npz", "b.npz"] and "record" not in rec["sets"][0]
+    assert rec["sets"][1]["record"]["command"] == "dlvc-train cnnlf --minutes 1"
+    r = subprocess.run([sys.executable, "-m", "dlvc.cli.train", "cnnlf-sets", str(tmp_path / "none.npz"),
+                        str(tmp_path / "b.npz"), "-o", str(tmp_path / "x")], capture_output=True, text=True)
+    assert r.returncode != 0 and r.stderr.strip().count("\n") == 0 and "none.npz: no such weights file" in r.stderr
+    assert "Traceback" not in r.stderr and not (tmp_path / "x.npz").exists()

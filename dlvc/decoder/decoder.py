@@ -169,11 +169,11 @@ class Decoder:
         cnn_on = np.zeros(3, np.int32)
         deep = []
         if 1 in tools:                                   # dlvc tool 1: CNN in-loop filter
-            cnn_on, qp_offset_idx = cnnlf_slice_flags(sh, pps)
+            cnn_on, qp_offset_idx, set_idx = cnnlf_slice_flags(sh, pps)
             flt, slot = tools[1]
             from ..tools.cnnlf.codec import DecoderStage
             deep.append(DecoderStage(flt, slot, cnn_flags, qp, qp_offset_idx, sh.slice_type == 2,
-                                     sps.CtbLog2SizeY))
+                                     sps.CtbLog2SizeY, set_idx))
         err = decode_slice_data(d, data, ctx, meta, coef, prm, planes, pred, work, new_cu_state(qp),
                                 sao, lf[0, LF_SAO_LUMA], lf[0, LF_SAO_CHROMA],
                                 col_meta, sp, refs, ref_slot, wp, wp_den, explicit, cnn_flags, cnn_on)

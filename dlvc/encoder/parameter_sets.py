@@ -2,7 +2,7 @@
 from ..core.syntax.ptl import choose_level, main_profile_ptl
 from ..core.syntax.pps import PPS
 from ..core.syntax.sps import SPS
-from ..core.syntax.tools_ext import CNNLF_SLICE_BITS, set_sps_tools
+from ..core.syntax.tools_ext import CNNLF_SET_BITS, CNNLF_SLICE_BITS, set_sps_tools
 from ..core.syntax.vps import VPS
 from ..io import coded_size
 
@@ -67,14 +67,16 @@ def build_parameter_sets(cfg, cs=None):
         pps.num_ref_idx_l0_default_active_minus1 = n - 1
         pps.num_ref_idx_l1_default_active_minus1 = n - 1
         pps.pps_slice_chroma_qp_offsets_present_flag = int(cs.slice_chroma_qp_offsets_present)
-    records = tool_records(cfg)
-    if records:     # dlvc's normative deep tools (core/syntax/tools_ext.py); none: plain HEVC
-        set_sps_tools(sps, records)
-        pps.num_extra_slice_header_bits = CNNLF_SLICE_BITS      # slice_reserved_flag: CNN filter slice flags
+    loaded = normative_tools(cfg)
+    if loaded:      # dlvc's normative deep tools (core/syntax/tools_ext.py); none: plain HEVC
+        set_sps_tools(sps, [record for record, _ in loaded])
+        sets = max(getattr(obj, "sets", 1) for _, obj in loaded)
+        # slice_reserved_flag: the CNN filter's slice flags, and its set index for two model sets
+        pps.num_extra_slice_header_bits = CNNLF_SET_BITS if sets > 1 else CNNLF_SLICE_BITS
     return vps, sps, pps
 
 
-def tool_records(cfg):
-    """SPS extension records of the normative deep tools switched on in cfg."""
+def normative_tools(cfg):
+    """(SPS extension record, tool object) of each normative deep tool switched on in cfg."""
     from ..tools import enabled_tools
-    return [t.load().sps_record(cfg)[0] for t in enabled_tools(cfg) if t.normative]
+    return [t.load().sps_record(cfg) for t in enabled_tools(cfg) if t.normative]

@@ -32,12 +32,15 @@ slice_reserved_flag[ i ] carry the CNN in-loop filter's (tool 1) slice syntax:
                                               component whose slice_cnnlf_flag is 1 takes
                                               the filtered samples, and no cnnlf_flag is
                                               coded (core/tool_syntax.py)
+    slice_reserved_flag[ 6 ]                  slice_cnnlf_set_idx: the model set of a
+                                              weights file of two (tools/cnnlf/codec.py);
+                                              the PPS has this 7th bit only then
 
 slice_cnnlf_qp_offset_idx selects CnnlfQpOffset = CNNLF_QP_OFFSETS[ idx ]; the filter runs
 with the QP Clip3( 0, 51, SliceQpY + CnnlfQpOffset ) (its model choice and its QP input
 plane: tools/cnnlf/codec.py).  A PPS with num_extra_slice_header_bits = 3 (streams before
-the offset) means idx 0, one with fewer than 6 slice_cnnlf_all_ctbs_flag = 0.  6 bits per
-slice (a slice header extension would cost 12 or more; at the low rates of small pictures
+the offset) means idx 0, one with fewer than 6 slice_cnnlf_all_ctbs_flag = 0, one with fewer
+than 7 slice_cnnlf_set_idx = 0.  6 or 7 bits per slice (a slice header extension would cost 12 or more; at the low rates of small pictures
 that is 1% of the stream).  HEVC decoders skip them.
 """
 from __future__ import annotations
@@ -52,6 +55,7 @@ DLVC_MAGIC = 0x44
 SPS_EXTENSION_4BITS_DLVC = 1
 HASH_BYTES = 4
 CNNLF_SLICE_BITS = 6
+CNNLF_SET_BITS = 7                # ... and with slice_cnnlf_set_idx (weights of two model sets)
 CNNLF_OFFSET_BITS = 5             # ... and with slice_cnnlf_qp_offset_idx
 CNNLF_FLAG_BITS = 3               # slice_cnnlf_flag[ 0..2 ]: the PPS holds at least these
 CNNLF_QP_OFFSETS = (0, -3, -6, -9)
@@ -136,20 +140,23 @@ def set_sps_tools(sps, records) -> None:
 CNNLF_OFF, CNNLF_CTU_FLAGS, CNNLF_ALL_CTBS = 0, 1, 2     # a component's mode in the CTU syntax
 
 
-def set_cnnlf_slice_flags(sh, on, qp_offset_idx=0) -> None:
+def set_cnnlf_slice_flags(sh, on, qp_offset_idx=0, set_idx=None) -> None:
     """The slice syntax from the components' modes ``on`` (Y, Cb, Cr; CNNLF_OFF,
-    CNNLF_CTU_FLAGS or CNNLF_ALL_CTBS, the last for all the components on or none) and
-    slice_cnnlf_qp_offset_idx."""
-    assert 0 <= qp_offset_idx < len(CNNLF_QP_OFFSETS)
+    CNNLF_CTU_FLAGS or CNNLF_ALL_CTBS, the last for all the components on or none),
+    slice_cnnlf_qp_offset_idx and, for a PPS of CNNLF_SET_BITS, slice_cnnlf_set_idx (None:
+    a PPS of CNNLF_SLICE_BITS)."""
+    assert 0 <= qp_offset_idx < len(CNNLF_QP_OFFSETS) and set_idx in (None, 0, 1)
     all_ctbs = int(any(m == CNNLF_ALL_CTBS for m in on))
     assert not all_ctbs or all(m != CNNLF_CTU_FLAGS for m in on)
-    sh.slice_reserved_flag = [int(m != CNNLF_OFF) for m in on] + [qp_offset_idx >> 1, qp_offset_idx & 1, all_ctbs]
+    sh.slice_reserved_flag = ([int(m != CNNLF_OFF) for m in on] + [qp_offset_idx >> 1, qp_offset_idx & 1, all_ctbs]
+                              + ([] if set_idx is None else [set_idx]))
 
 
-def cnnlf_slice_flags(sh, pps) -> tuple[np.ndarray, int]:
+def cnnlf_slice_flags(sh, pps) -> tuple[np.ndarray, int, int]:
     """The components' modes (np.int32 [3]: CNNLF_OFF where slice_cnnlf_flag is 0, else
-    CNNLF_ALL_CTBS or CNNLF_CTU_FLAGS by slice_cnnlf_all_ctbs_flag) and
-    slice_cnnlf_qp_offset_idx (absent syntax elements, in PPSs of fewer bits: 0)."""
+    CNNLF_ALL_CTBS or CNNLF_CTU_FLAGS by slice_cnnlf_all_ctbs_flag),
+    slice_cnnlf_qp_offset_idx and slice_cnnlf_set_idx (absent syntax elements, in PPSs of
+    fewer bits: 0)."""
     n = pps.num_extra_slice_header_bits
     if n < CNNLF_FLAG_BITS:
         raise BitstreamError(f"the PPS lacks the CNN loop filter's slice flags "
@@ -157,4 +164,5 @@ def cnnlf_slice_flags(sh, pps) -> tuple[np.ndarray, int]:
     f = sh.slice_reserved_flag
     idx = (f[3] << 1) | f[4] if n >= CNNLF_OFFSET_BITS else 0
     mode = CNNLF_ALL_CTBS if n >= CNNLF_SLICE_BITS and f[5] else CNNLF_CTU_FLAGS
-    return np.array([mode if flag else CNNLF_OFF for flag in f[:CNNLF_FLAG_BITS]], np.int32), idx
+    set_idx = f[6] if n >= CNNLF_SET_BITS else 0
+    return np.array([mode if flag else CNNLF_OFF for flag in f[:CNNLF_FLAG_BITS]], np.int32), idx, set_idx

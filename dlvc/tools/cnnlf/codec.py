@@ -5,7 +5,8 @@ Normative process of a picture whose slice header switches the filter on for a c
 (core/syntax/tools_ext.py, core/tool_syntax.py): at the stage the SPS extension records
 (slot A: after deblocking, before SAO; slot B: after SAO; core/loopfilter.py), with the filter
 QP  QpCnn = Clip3( 0, 51, SliceQpY + CNNLF_QP_OFFSETS[ slice_cnnlf_qp_offset_idx ] )  the
-network of infer.py chosen by ``select[intra slice, QpCnn]`` filters the whole picture (QpCnn
+network of infer.py chosen by ``select[slice_cnnlf_set_idx, intra slice, QpCnn]`` (a weights
+file holds one model set or two) filters the whole picture (QpCnn
 also in its QP input plane; a network with 8 inputs also takes the coding-information plane
 of the picture's CU metadata), and every CTB whose cnnlf_flag[ cIdx ] is 1 takes the filtered
 samples of that colour component.
@@ -42,6 +43,7 @@ class CnnLoopFilter:
         self.path = path
         self.sha256 = CNNLF.weights_sha256(path)
         self.models, self.select = load_models(path)
+        self.sets = self.select.shape[0]
         self.threads = threads or (os.cpu_count() or 1)
         self.ensemble = ensemble
 
@@ -54,13 +56,13 @@ class CnnLoopFilter:
             _loaded[key] = cls(path, threads, ensemble)
         return _loaded[key]
 
-    def model_for(self, intra, qp):
-        return self.models[int(self.select[1 if intra else 0, min(max(qp, 0), 51)])]
+    def model_index(self, intra, qp, set_idx=0):
+        return int(self.select[set_idx, 1 if intra else 0, min(max(qp, 0), 51)])
 
-    def filter(self, planes, qp, intra, meta):
+    def filter(self, planes, qp, intra, meta, set_idx=0):
         """The filtered picture; ``meta``: the picture's CU metadata, for the coding-information
         plane of a model that takes it."""
-        model = self.model_for(intra, qp)
+        model = self.models[self.model_index(intra, qp, set_idx)]
         info = coding_info_plane(meta) if model.n_in == N_IN_INFO else None
         return filter_planes(model, planes, qp, self.threads, ensemble=self.ensemble, info=info)
 
@@ -95,13 +97,16 @@ def filter_qp(slice_qp, qp_offset_idx):
 class DecoderStage:
     """Normative stage: filter, then take the filtered samples of the flagged CTBs."""
 
-    def __init__(self, flt, slot, flags, slice_qp, qp_offset_idx, intra, ctb_log2):
+    def __init__(self, flt, slot, flags, slice_qp, qp_offset_idx, intra, ctb_log2, set_idx=0):
+        if set_idx >= flt.sets:
+            raise DlvcError(f"slice_cnnlf_set_idx {set_idx}, but the CNN loop filter weights hold {flt.sets} model set")
         self.flt, self.slot, self.flags, self.intra, self.log2 = flt, slot, flags, intra, ctb_log2
-        self.qp = filter_qp(slice_qp, qp_offset_idx)
+        self.qp, self.set_idx = filter_qp(slice_qp, qp_offset_idx), set_idx
 
     def __call__(self, planes, meta):
         if self.flags.any():
-            merge_filtered(planes, self.flt.filter(planes, self.qp, self.intra, meta), self.flags, self.log2)
+            merge_filtered(planes, self.flt.filter(planes, self.qp, self.intra, meta, self.set_idx), self.flags,
+                           self.log2)
 
 
 # ------------------------------------------------------------------------------ encoder side
@@ -146,12 +151,14 @@ def decide_flags(gain, lam, ctx, c):
 
 
 class EncoderStage:
-    """The encoder's stage: filter the picture with the first ``qp_search`` filter QP offsets
-    (CNNLF_QP_OFFSETS), decide the CTU and slice flags of each by RD cost (``lam``: the
-    picture's lambda; chroma distortion weighted by w_cb, w_cr as HM does), keep the offset
-    that saves the most RD cost and apply its flags as the decoder will.  After the call
-    ``flags``, ``slice_flags`` (the components' modes, tools_ext.cnnlf_slice_flags) and
-    ``qp_offset_idx`` hold the decisions to write."""
+    """The encoder's stage: filter the picture with each model set of the weights and the
+    first ``qp_search`` filter QP offsets (CNNLF_QP_OFFSETS; a set whose model for the offset
+    is one already tried is skipped), decide the CTU and slice flags of each by RD cost
+    (``lam``: the picture's lambda; chroma distortion weighted by w_cb, w_cr as HM does), keep
+    the set and offset that save the most RD cost and apply their flags as the decoder will.
+    After the call ``flags``, ``slice_flags`` (the components' modes,
+    tools_ext.cnnlf_slice_flags), ``qp_offset_idx`` and ``set_idx`` hold the decisions to
+    write."""
 
     def __init__(self, flt, slot, org, qp, intra, ctb_log2, lam, w_cb, w_cr, init_type, qp_search=1):
         self.flt, self.slot, self.org, self.qp, self.intra = flt, slot, org, qp, intra
@@ -159,7 +166,7 @@ class EncoderStage:
         self.qp_search = qp_search
         self.flags = None
         self.slice_flags = (0, 0, 0)
-        self.qp_offset_idx = 0
+        self.qp_offset_idx = self.set_idx = 0
         self.stats = {}
 
     def ctb_sses(self, planes, ch, cw):
@@ -198,12 +205,19 @@ class EncoderStage:
         ch, cw = (h + size - 1) >> self.log2, (w + size - 1) >> self.log2
         ctx = init_contexts(self.init_type, self.qp)
         before = self.ctb_sses(planes, ch, cw)
-        best = None
-        for idx in range(self.qp_search):
-            filtered = self.flt.filter(planes, filter_qp(self.qp, idx), self.intra, meta)
-            flags, on, saved, stats = self.decide(before, filtered, ctx, ch, cw)
-            if best is None or saved > best[0]:
-                best = (saved, idx, filtered, flags, on, stats)
-        _, self.qp_offset_idx, filtered, self.flags, self.slice_flags, self.stats = best
+        best, tried = None, set()
+        for set_idx in range(self.flt.sets):
+            for idx in range(self.qp_search):
+                fqp = filter_qp(self.qp, idx)
+                key = (self.flt.model_index(self.intra, fqp, set_idx), fqp)
+                if key in tried:
+                    continue
+                tried.add(key)
+                filtered = self.flt.filter(planes, fqp, self.intra, meta, set_idx)
+                flags, on, saved, stats = self.decide(before, filtered, ctx, ch, cw)
+                if best is None or saved > best[0]:
+                    best = (saved, set_idx, idx, filtered, flags, on, stats)
+        _, self.set_idx, self.qp_offset_idx, filtered, self.flags, self.slice_flags, self.stats = best
         self.stats["qp_offset"] = CNNLF_QP_OFFSETS[self.qp_offset_idx]
+        self.stats["set"] = self.set_idx
         merge_filtered(planes, filtered, self.flags, self.log2)

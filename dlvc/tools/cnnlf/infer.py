@@ -58,6 +58,7 @@ N_IN = 7                       # the sample and QP planes
 N_IN_INFO = 8                  # ... and the coding-information plane
 INFO_INTRA, INFO_RESIDUAL, INFO_COPIED = 127, 0, -128
 N_OUT = 6
+MAX_SETS = 2                   # model sets in a weights file (slice_cnnlf_set_idx: one bit)
 QP_PLANE_SCALE = 4
 QP_PLANE_OFFSET = 32
 
@@ -247,8 +248,9 @@ def filter_planes(model, planes, qp, threads=0, reference=False, ensemble=1, inf
 # --------------------------------------------------------------------------- weights files
 
 def load_models(path):
-    """(models, select) from a weights .npz: ``select`` [2, 52] gives the model index for
-    (intra slice?, QP)."""
+    """(models, select) from a weights .npz: ``select`` [sets, 2, 52] gives the model index
+    for (slice_cnnlf_set_idx, intra slice?, QP); a file holds one model set (``select``
+    [2, 52] in the file) or two (MAX_SETS)."""
     with np.load(path, allow_pickle=False) as z:
         n = int(z["num_models"])
         models = []
@@ -257,9 +259,33 @@ def load_models(path):
             models.append(IntModel([z[f"m{m}_w{l}"] for l in range(L)], [z[f"m{m}_b{l}"] for l in range(L)],
                                    [z[f"m{m}_s{l}"] for l in range(L)]))
         select = np.asarray(z["select"], np.int64)
-    if select.shape != (2, 52) or select.min() < 0 or select.max() >= n:
+    if select.ndim == 2:
+        select = select[None]
+    if select.shape[1:] != (2, 52) or not 1 <= select.shape[0] <= MAX_SETS or select.min() < 0 or select.max() >= n:
         raise ValueError("bad model selection table in CNN filter weights")
     return models, select
+
+
+def merge_sets(paths):
+    """(models, select) of one weights file holding the model sets of the files ``paths``
+    (one set each), set i from paths[i]; a model the sets share is stored once."""
+    if not 2 <= len(paths) <= MAX_SETS:
+        raise ValueError(f"CNN filter weights hold 1 to {MAX_SETS} model sets, not {len(paths)}")
+    models, select = [], []
+    for path in paths:
+        ms, sel = load_models(path)
+        if sel.shape[0] != 1:
+            raise ValueError(f"{path} already holds {sel.shape[0]} model sets")
+        index = []
+        for m in ms:
+            same = [i for i, k in enumerate(models)
+                    if k.layers == m.layers and all(np.array_equal(u, v) for u, v in
+                                                    zip(k.weights + k.biases + k.shifts, m.weights + m.biases + m.shifts))]
+            if not same:
+                models.append(m)
+            index.append(same[0] if same else len(models) - 1)
+        select.append(np.asarray(index)[sel[0]])
+    return models, np.stack(select)
 
 
 def save_models(path, models, select, extra=None):

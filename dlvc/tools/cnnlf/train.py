@@ -437,6 +437,7 @@ def revalidate(out, data_dir=None, work=None, data_filter=None, log=print):
                      data_filter)
     val_pics = [p for n, d in data.items() if n.endswith("val") for q in QPS for p in d[q]]
     models, select = load_models(out + ".npz")
+    select = select[0]                   # the first model set
     with open(out + ".json") as f:
         record = json.load(f)
     val = validation_record(models, select, val_pics)
@@ -493,6 +494,7 @@ def train(out, minutes=30.0, data_dir=None, work=None, seed=0, channels=24, laye
     models, steps_done = [], {}
     if init:
         init_models, init_select = load_models(init)
+        init_select = init_select[0]          # its first model set
         channels = init_models[0].weights[0].shape[0]
         init_record = {"file": os.path.basename(init), "sha256": file_sha256(init).hex()}
         prev_json = os.path.splitext(init)[0] + ".json"
@@ -614,6 +616,48 @@ def add_subparsers(sub):
     p.add_argument("-o", "--out", default=None, help="output path without extension "
                    "(default: the shipped dlvc/tools/cnnlf/weights/cnnlf)")
     p.set_defaults(func=_run)
+    p = sub.add_parser("cnnlf-sets", help="one CNN loop filter weights file of two model sets (the encoder "
+                       "picks one per slice, slice_cnnlf_set_idx) from two weights files")
+    p.add_argument("weights", nargs=2, help="the weights .npz of set 0 and of set 1")
+    p.add_argument("-o", "--out", required=True, help="output path without extension")
+    p.set_defaults(func=_run_sets)
+
+
+def write_sets(out, paths):
+    """``out``.npz holding the model sets of ``paths`` (infer.merge_sets) and ``out``.json
+    recording each set's file, sha256 and training record."""
+    from ...errors import DlvcError
+    from .infer import merge_sets, save_models
+    for path in paths:
+        if not os.path.isfile(path):
+            raise DlvcError(f"{path}: no such weights file")
+    try:
+        models, select = merge_sets(paths)
+    except ValueError as e:
+        raise DlvcError(str(e)) from None
+    os.makedirs(os.path.dirname(os.path.abspath(out)) or ".", exist_ok=True)
+    save_models(out + ".npz", models, select)
+    sets = []
+    for path in paths:
+        rec = {"file": os.path.basename(path), "sha256": file_sha256(path).hex()}
+        prev = os.path.splitext(path)[0] + ".json"
+        if os.path.isfile(prev):
+            with open(prev) as f:
+                rec["record"] = json.load(f)
+        sets.append(rec)
+    record = {"command": "dlvc-train " + " ".join(sys.argv[1:]) if sys.argv and "dlvc-train" in sys.argv[0] else None,
+              "tool": "cnnlf (dlvc tool 1)", "weights": os.path.basename(out) + ".npz",
+              "sha256": file_sha256(out + ".npz").hex(), "models": len(models), "sets": sets}
+    with open(out + ".json", "w") as f:
+        json.dump(record, f, indent=1)
+    return record
+
+
+def _run_sets(args):
+    record = write_sets(args.out, args.weights)
+    print(f"cnnlf-sets: wrote {args.out}.npz ({record['models']} models, sha256 {record['sha256'][:16]}...) "
+          f"and {args.out}.json")
+    return 0
 
 
 def _run(args):

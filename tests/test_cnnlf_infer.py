@@ -272,7 +272,7 @@ def test_slice_syntax_flags_and_qp_offset_index():
                           ((1, 1, 0), 1, [1, 1, 0, 0, 1, 0]), ((0, 0, 0), 0, [0] * 6),
                           ((2, 0, 2), 1, [1, 0, 1, 0, 1, 1]), ((2, 2, 2), 0, [1, 1, 1, 0, 0, 1])):
         sh = SliceHeader()
-        set_cnnlf_slice_flags(sh, on, idx)
+        set_cnnlf_slice_flags(sh, pps, on, idx)
         assert sh.slice_reserved_flag == bits
         flags, got, set_idx = cnnlf_slice_flags(sh, pps)
         assert tuple(flags) == on and got == idx and set_idx == 0
@@ -282,9 +282,10 @@ def test_slice_syntax_flags_and_qp_offset_index():
         flags, got, _ = cnnlf_slice_flags(sh, SimpleNamespace(num_extra_slice_header_bits=3))
         assert tuple(flags) == older and got == 0
         for s in (0, 1):                  # weights of two model sets: slice_cnnlf_set_idx, a 7th bit
-            set_cnnlf_slice_flags(sh, on, idx, s)
+            pps7 = SimpleNamespace(num_extra_slice_header_bits=CNNLF_SET_BITS)
+            set_cnnlf_slice_flags(sh, pps7, on, idx, s)
             assert sh.slice_reserved_flag == bits + [s]
-            flags, got, set_idx = cnnlf_slice_flags(sh, SimpleNamespace(num_extra_slice_header_bits=CNNLF_SET_BITS))
+            flags, got, set_idx = cnnlf_slice_flags(sh, pps7)
             assert tuple(flags) == on and got == idx and set_idx == s
     with pytest.raises(BitstreamError, match="slice flags"):
         cnnlf_slice_flags(sh, SimpleNamespace(num_extra_slice_header_bits=2))

@@ -99,7 +99,7 @@ class PictureEncoder:
         if self.cnnlf_stage is not None:
             st = self.cnnlf_stage
             flags, on = st.flags, np.asarray(st.slice_flags, np.int32)
-            set_cnnlf_slice_flags(sh, on, st.qp_offset_idx, st.set_idx if self.cnnlf.sets > 1 else None)
+            set_cnnlf_slice_flags(sh, self.pps, on, st.qp_offset_idx, st.set_idx)
         return flags, on
 
     def parameter_set_nals(self):

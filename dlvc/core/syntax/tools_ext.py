@@ -40,7 +40,8 @@ slice_cnnlf_qp_offset_idx selects CnnlfQpOffset = CNNLF_QP_OFFSETS[ idx ]; the f
 with the QP Clip3( 0, 51, SliceQpY + CnnlfQpOffset ) (its model choice and its QP input
 plane: tools/cnnlf/codec.py).  A PPS with num_extra_slice_header_bits = 3 (streams before
 the offset) means idx 0, one with fewer than 6 slice_cnnlf_all_ctbs_flag = 0, one with fewer
-than 7 slice_cnnlf_set_idx = 0.  6 or 7 bits per slice (a slice header extension would cost 12 or more; at the low rates of small pictures
+than 7 slice_cnnlf_set_idx = 0.  6 or 7 bits per slice (a slice header extension would cost
+12 or more; at the low rates of small pictures
 that is 1% of the stream).  HEVC decoders skip them.
 """
 from __future__ import annotations
@@ -140,16 +141,18 @@ def set_sps_tools(sps, records) -> None:
 CNNLF_OFF, CNNLF_CTU_FLAGS, CNNLF_ALL_CTBS = 0, 1, 2     # a component's mode in the CTU syntax
 
 
-def set_cnnlf_slice_flags(sh, on, qp_offset_idx=0, set_idx=None) -> None:
+def set_cnnlf_slice_flags(sh, pps, on, qp_offset_idx=0, set_idx=0) -> None:
     """The slice syntax from the components' modes ``on`` (Y, Cb, Cr; CNNLF_OFF,
     CNNLF_CTU_FLAGS or CNNLF_ALL_CTBS, the last for all the components on or none),
-    slice_cnnlf_qp_offset_idx and, for a PPS of CNNLF_SET_BITS, slice_cnnlf_set_idx (None:
-    a PPS of CNNLF_SLICE_BITS)."""
-    assert 0 <= qp_offset_idx < len(CNNLF_QP_OFFSETS) and set_idx in (None, 0, 1)
+    slice_cnnlf_qp_offset_idx and slice_cnnlf_set_idx, in the bits ``pps`` holds
+    (CNNLF_SLICE_BITS, or CNNLF_SET_BITS with the set index)."""
+    n = pps.num_extra_slice_header_bits
+    assert n in (CNNLF_SLICE_BITS, CNNLF_SET_BITS) and 0 <= qp_offset_idx < len(CNNLF_QP_OFFSETS)
+    assert set_idx in (0, 1) and (set_idx == 0 or n == CNNLF_SET_BITS)
     all_ctbs = int(any(m == CNNLF_ALL_CTBS for m in on))
     assert not all_ctbs or all(m != CNNLF_CTU_FLAGS for m in on)
     sh.slice_reserved_flag = ([int(m != CNNLF_OFF) for m in on] + [qp_offset_idx >> 1, qp_offset_idx & 1, all_ctbs]
-                              + ([] if set_idx is None else [set_idx]))
+                              + [set_idx] * (n == CNNLF_SET_BITS))
 
 
 def cnnlf_slice_flags(sh, pps) -> tuple[np.ndarray, int, int]:

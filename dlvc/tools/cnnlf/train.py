@@ -447,6 +447,20 @@ def revalidate(out, data_dir=None, work=None, data_filter=None, log=print):
     log(json.dumps(val, indent=1))
 
 
+def _command_line():
+    """The dlvc-train command line of this process, for a record (None when not run as it)."""
+    return "dlvc-train " + " ".join(sys.argv[1:]) if sys.argv and "dlvc-train" in sys.argv[0] else None
+
+
+def training_record(weights):
+    """The record (.json) beside a weights .npz, or None."""
+    path = os.path.splitext(weights)[0] + ".json"
+    if not os.path.isfile(path):
+        return None
+    with open(path) as f:
+        return json.load(f)
+
+
 def train(out, minutes=30.0, data_dir=None, work=None, seed=0, channels=24, layers=None, bands=(27, 32),
           batch=8, lr=1e-3, threads=0, jobs=2, steps=0, device="cpu", augment=True, init=None, data_filter=None,
           slice_types=False, coding_info=False, log=print):
@@ -497,10 +511,8 @@ def train(out, minutes=30.0, data_dir=None, work=None, seed=0, channels=24, laye
         init_select = init_select[0]          # its first model set
         channels = init_models[0].weights[0].shape[0]
         init_record = {"file": os.path.basename(init), "sha256": file_sha256(init).hex()}
-        prev_json = os.path.splitext(init)[0] + ".json"
-        if os.path.isfile(prev_json):
-            with open(prev_json) as f:
-                prev = json.load(f)
+        prev = training_record(init)
+        if prev is not None:
             init_record.update({k: prev.get(k) for k in ("command", "minutes", "steps", "init")})
             init_record["data_clips"] = sorted(prev.get("data", {}).get("clips", {}))
     else:
@@ -552,7 +564,7 @@ def train(out, minutes=30.0, data_dir=None, work=None, seed=0, channels=24, laye
     load_models(out + ".npz")            # checks the bounds again
     sha = file_sha256(out + ".npz").hex()
     record = {
-        "command": "dlvc-train " + " ".join(sys.argv[1:]) if sys.argv and "dlvc-train" in sys.argv[0] else None,
+        "command": _command_line(),
         "tool": "cnnlf (dlvc tool 1)", "weights": os.path.basename(out) + ".npz", "sha256": sha,
         "seed": seed, "minutes": minutes, "train_seconds": round(time.time() - t0, 1),
         "data_seconds": round(t_data, 1), "torch": torch.__version__, "threads": threads,
@@ -640,12 +652,11 @@ def write_sets(out, paths):
     sets = []
     for path in paths:
         rec = {"file": os.path.basename(path), "sha256": file_sha256(path).hex()}
-        prev = os.path.splitext(path)[0] + ".json"
-        if os.path.isfile(prev):
-            with open(prev) as f:
-                rec["record"] = json.load(f)
+        prev = training_record(path)
+        if prev is not None:
+            rec["record"] = prev
         sets.append(rec)
-    record = {"command": "dlvc-train " + " ".join(sys.argv[1:]) if sys.argv and "dlvc-train" in sys.argv[0] else None,
+    record = {"command": _command_line(),
               "tool": "cnnlf (dlvc tool 1)", "weights": os.path.basename(out) + ".npz",
               "sha256": file_sha256(out + ".npz").hex(), "models": len(models), "sets": sets}
     with open(out + ".json", "w") as f:

@@ -43,8 +43,11 @@ channel.  ``check_bounds`` refuses a model for which any bound reaches 2^24, so 
 partial sum is an integer below 2^24 and float32 represents it exactly: additions and
 fused multiply-adds are exact whatever the summation order, blocking or thread count the
 convolution library picks (direct or GEMM convolution; no transform-domain algorithm is
-used by torch's CPU conv2d for these shapes).  The shift is a multiplication by 2^-S
-(exact) and a floor.  ``infer_reference`` recomputes all of it with NumPy int64 sums, tap
+used by torch's CPU conv2d for these shapes).  The shift is folded into the layer: its
+weights and bias are multiplied by 2^-S (exact: a power of two, far from float32's
+underflow), so every product and partial sum is the integer one times 2^-S, an integer
+multiple of 2^-S below 2^(24-S), again exact; the convolution's output is acc * 2^-S and a
+floor makes it acc >> S.  ``infer_reference`` recomputes all of it with NumPy int64 sums, tap
 by tap, and the tests demand identical output (and for 1 and 2 torch threads).
 """
 from __future__ import annotations
@@ -85,15 +88,17 @@ class IntModel:
         return self.weights[0].shape[1]
 
     def torch_params(self):
-        """(weights, biases, scales) as float32 torch tensors, made once."""
+        """(weights, biases) of each layer as float32 torch tensors scaled by 2^-S (the
+        module doc: exact), made once."""
         if self._torch is None:
             import torch
-            ws = [torch.from_numpy(w.astype(np.float32)).contiguous(memory_format=torch.channels_last)
-                  for w in self.weights]
-            bs = [torch.from_numpy(b.astype(np.float32)) for b in self.biases]
-            sc = [torch.from_numpy(np.ldexp(np.ones(len(s), np.float32), -s.astype(np.int32))).view(1, -1, 1, 1)
-                  for s in self.shifts]
-            self._torch = (ws, bs, sc)
+            ws, bs = [], []
+            for w, b, s in zip(self.weights, self.biases, self.shifts):
+                e = -s.astype(np.int32)
+                ws.append(torch.from_numpy(np.ldexp(w.astype(np.float32), e[:, None, None, None]))
+                          .contiguous(memory_format=torch.channels_last))
+                bs.append(torch.from_numpy(np.ldexp(b.astype(np.float32), e)))
+            self._torch = (ws, bs)
         return self._torch
 
 
@@ -155,22 +160,23 @@ def split_output(planes, r):
     return tuple(np.clip(p, 0, 255).astype(np.int16) for p in (oy, ocb, ocr))
 
 
+def _network(model, a):
+    """The network on a torch float32 tensor a [1, C, h, w] (channels_last): its integer
+    residual [1, 6, h, w] in float32 (exact, see the module doc), the steps in place."""
+    import torch
+    ws, bs = model.torch_params()
+    last = len(ws) - 1
+    for i in range(len(ws)):
+        a = torch.nn.functional.conv2d(a, ws[i], bs[i], padding=1).floor_()
+        if i < last:
+            a.clamp_(0.0, 255.0)
+    return a
+
+
 def infer_residual(model, x, threads=0):
     """The network's integer residual r [6, H/2, W/2] (np.int32) for input x [7, H/2, W/2],
     evaluated with torch in float32 (exact, see the module doc)."""
-    import torch
-    if threads:
-        torch.set_num_threads(threads)
-    ws, bs, sc = model.torch_params()
-    with torch.inference_mode():
-        a = torch.from_numpy(np.ascontiguousarray(x, np.float32))[None].contiguous(memory_format=torch.channels_last)
-        last = len(ws) - 1
-        for i in range(len(ws)):
-            a = torch.nn.functional.conv2d(a, ws[i], bs[i], padding=1)
-            a = torch.floor(a * sc[i])
-            if i < last:
-                a = torch.clamp_(a, 0.0, 255.0)
-        return a[0].to(torch.int32).numpy()
+    return ensemble_residual(model, x, 1, threads)
 
 
 def infer_residual_reference(model, x):
@@ -206,32 +212,48 @@ ENSEMBLE_ORDER = (0, 4, 3, 7, 1, 5, 2, 6)
 ENSEMBLE_SIZES = (1, 2, 4, 8)
 
 
+def _flip(a, axis):
+    return np.flip(a, axis) if isinstance(a, np.ndarray) else a.flip(axis)
+
+
 def dihedral(a, k, inverse=False):
-    """Network planes a [C, h, w] (make_input's or the residual's layout) of the picture
-    flipped horizontally (k & 1), vertically (k & 2), then transposed (k & 4): the 8
-    symmetries of the square.  ``inverse``: undo that symmetry."""
-    c = a.shape[0]
+    """Network planes a [..., C, h, w] (make_input's or the residual's layout; a NumPy array
+    or a torch tensor) of the picture flipped horizontally (k & 1), vertically (k & 2), then
+    transposed (k & 4): the 8 symmetries of the square.  ``inverse``: undo that symmetry."""
+    c = a.shape[-3]
     if inverse and k & 4:
-        a = a[_TRANSPOSE[:c]].transpose(0, 2, 1)
+        a = a[..., _TRANSPOSE[:c], :, :].swapaxes(-1, -2)
     if k & 1:
-        a = a[_FLIP_X[:c], :, ::-1]
+        a = _flip(a[..., _FLIP_X[:c], :, :], -1)
     if k & 2:
-        a = a[_FLIP_Y[:c], ::-1, :]
+        a = _flip(a[..., _FLIP_Y[:c], :, :], -2)
     if not inverse and k & 4:
-        a = a[_TRANSPOSE[:c]].transpose(0, 2, 1)
+        a = a[..., _TRANSPOSE[:c], :, :].swapaxes(-1, -2)
     return a
 
 
 def ensemble_residual(model, x, count=1, threads=0, reference=False):
-    """The residual of the self-ensemble of ``count`` symmetries (module doc) for input x
-    [7 or 8, H/2, W/2].  (One picture at a time: batching the symmetries is no faster on the CPU.)"""
+    """The residual of the self-ensemble of ``count`` symmetries (module doc), np.int32
+    [6, H/2, W/2], for input x [7 or 8, H/2, W/2]; ``reference``: by
+    ``infer_residual_reference``.  The symmetries are applied to torch tensors, each
+    network's output summed as it comes (one picture at a time: batching the symmetries is
+    no faster on the CPU)."""
     if count not in ENSEMBLE_SIZES:
         raise ValueError(f"CNN filter self-ensemble of {count} symmetries: not one of {ENSEMBLE_SIZES}")
-    acc = np.zeros((N_OUT,) + x.shape[1:], np.int32)
-    for k in ENSEMBLE_ORDER[:count]:
-        xk = dihedral(x, k)
-        r = infer_residual_reference(model, xk) if reference else infer_residual(model, xk, threads)
-        acc += dihedral(r, k, inverse=True)
+    if reference:
+        acc = sum(dihedral(infer_residual_reference(model, dihedral(x, k)), k, inverse=True)
+                  for k in ENSEMBLE_ORDER[:count])
+    else:
+        import torch
+        if threads:
+            torch.set_num_threads(threads)
+        with torch.inference_mode():
+            xt = torch.from_numpy(np.asarray(x, np.float32))[None]
+            acc = torch.zeros((N_OUT,) + tuple(x.shape[1:]), dtype=torch.int32)
+            for k in ENSEMBLE_ORDER[:count]:
+                xk = dihedral(xt, k).contiguous(memory_format=torch.channels_last)
+                acc += dihedral(_network(model, xk), k, inverse=True)[0].to(torch.int32)
+            acc = acc.numpy()
     return (acc + (count >> 1)) >> (count.bit_length() - 1)
 
 

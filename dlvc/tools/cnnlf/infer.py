@@ -47,8 +47,9 @@ used by torch's CPU conv2d for these shapes).  The shift is folded into the laye
 weights and bias are multiplied by 2^-S (exact: a power of two, far from float32's
 underflow), so every product and partial sum is the integer one times 2^-S, an integer
 multiple of 2^-S below 2^(24-S), again exact; the convolution's output is acc * 2^-S and a
-floor makes it acc >> S.  ``infer_reference`` recomputes all of it with NumPy int64 sums, tap
-by tap, and the tests demand identical output (and for 1 and 2 torch threads).
+floor makes it acc >> S.  ``infer_residual_reference`` recomputes all of it with NumPy
+int64 sums, tap by tap, and the tests demand identical output (and for 1 and 2 torch
+threads).
 """
 from __future__ import annotations
 

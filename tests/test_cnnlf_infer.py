@@ -21,7 +21,7 @@ from dlvc.tools.cnnlf.infer import (  # noqa: E402
 )
 
 
-def random_model(rng, channels=32, layers=6, wmax=127, n_in=7):
+def random_model(rng, channels=32, layers=6, wmax=127, n_in=7, shifts=(9, 14)):
     ch = [n_in] + [channels] * (layers - 1) + [6]
     ws, bs, ss = [], [], []
     for i in range(layers):
@@ -30,7 +30,7 @@ def random_model(rng, channels=32, layers=6, wmax=127, n_in=7):
         room = EXACT_LIMIT - 1 - np.abs(w).reshape(ch[i + 1], -1).sum(1) * amax
         ws.append(w)
         bs.append(rng.integers(-1, 2, ch[i + 1]) * np.minimum(room, 100000))
-        ss.append(rng.integers(9, 14, ch[i + 1]))
+        ss.append(rng.integers(*shifts, ch[i + 1]))
     return IntModel(ws, bs, ss)
 
 
@@ -155,12 +155,15 @@ def test_eight_input_model_uses_the_coding_information():
         random_model(rng, 8, 2, n_in=9)
 
 
-def test_partial_sums_near_the_bound_stay_exact():
-    """Weights at +-127 with biases that bring the bound right up to 2^24 - 1."""
+@pytest.mark.parametrize("shifts", [(9, 14), (1, 31)])
+def test_partial_sums_near_the_bound_stay_exact(shifts):
+    """Weights at +-127 with biases that bring the bound right up to 2^24 - 1; the shifts
+    (folded into the float weights as 2^-S) over their whole range 1..30 too."""
     rng = np.random.default_rng(2)
-    m = random_model(rng, wmax=127)
+    m = random_model(rng, wmax=127, shifts=shifts)
     x = make_input(random_planes(rng, 32, 32), 51)
     assert np.array_equal(infer_residual(m, x), infer_residual_reference(m, x))
+    assert np.array_equal(ensemble_residual(m, x, 8), ensemble_residual(m, x, 8, reference=True))
 
 
 def test_bound_check_refuses_inexact_models():

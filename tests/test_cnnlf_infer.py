@@ -75,13 +75,13 @@ def test_dihedral_planes_are_the_network_planes_of_the_flipped_picture(k):
 
 
 def test_self_ensemble_matches_reference_and_definition():
-    """The batched self-ensemble equals the integer reference, equals the rounded mean of the
-    single residuals of the symmetric pictures brought back, and K = 1 is the plain net."""
+    """The self-ensemble equals the integer reference, equals the rounded mean of the single
+    residuals of the symmetric pictures brought back, and K = 1 is the plain net."""
     rng = np.random.default_rng(11)
     m = random_model(rng, 16, 4, wmax=40)
     planes = random_planes(rng, 40, 24)
     x = make_input(planes, 27)
-    assert np.array_equal(ensemble_residual(m, x, 1), infer_residual(m, x))
+    assert np.array_equal(ensemble_residual(m, x, 1), infer_residual_reference(m, x))
     for count in ENSEMBLE_SIZES[1:]:
         r = ensemble_residual(m, x, count)
         assert np.array_equal(r, ensemble_residual(m, x, count, reference=True))

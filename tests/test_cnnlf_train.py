@@ -166,8 +166,8 @@ def test_integer_model_goes_back_to_float_exactly():
 
 
 def test_data_filter_codes_the_clips_with_the_filter_on(tmp_path):
-    """--data-filter: the low-delay clip is coded with the filter on at its default stage
-    (slot A), so the pictures captured (the filter's input: the deblocked ones only, as after
+    """--data-filter: the low-delay clip is coded with the filter on at --data-filter-slot's
+    stage (default A), so the pictures captured (the filter's input: the deblocked ones only, as after
     SAO they are filtered) are the same for the I picture and differ once P pictures predict
     from filtered references (Carphone's first frames, the shipped weights)."""
     from codec_util import sequence_path
@@ -176,10 +176,13 @@ def test_data_filter_codes_the_clips_with_the_filter_on(tmp_path):
     raw = np.fromfile(sequence_path("Carphone"), np.uint8, count=3 * w * h * 3 // 2).reshape(3, -1)
     frames = [(f[:w * h].reshape(h, w), f[w * h:w * h * 5 // 4].reshape(h // 2, w // 2),
                f[w * h * 5 // 4:].reshape(h // 2, w // 2)) for f in raw]
-    _, _, off = T._encode_job(("clip", "ldp", frames, 37, str(tmp_path), None))
-    _, _, on = T._encode_job(("clip", "ldp", frames, 37, str(tmp_path), CNNLF.weights_path()))
+    _, _, off = T._encode_job(("clip", "ldp", frames, 37, str(tmp_path), None, "A"))
+    _, _, on = T._encode_job(("clip", "ldp", frames, 37, str(tmp_path), CNNLF.weights_path(), T.DATA_FILTER_SLOT))
     assert len(off) == len(on) == 3 and on[0]["intra"] and not on[1]["intra"]
     assert all("B" in p for p in off) and not any("B" in p for p in on)
+    _, _, on_b = T._encode_job(("clip", "ldp", frames, 37, str(tmp_path), CNNLF.weights_path(), "B"))
+    assert all("B" in p for p in on_b) and np.array_equal(on_b[0]["B"][0], off[0]["B"][0])
+    assert not np.array_equal(off[1]["A"][0], on_b[1]["A"][0])
     assert all(np.array_equal(a, b) for a, b in zip(off[0]["A"], on[0]["A"]))
     assert not np.array_equal(off[1]["A"][0], on[1]["A"][0])
     path = str(tmp_path / "c_%d.npz")

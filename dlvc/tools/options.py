@@ -11,7 +11,7 @@ ENCODER_ITEMS = (
     "Deep coding tools",
     _o("CNNLoopFilter", bool, False, "dlvc tool 1: CNN in-loop filter (dlvc/tools/cnnlf) with per-CTU "
        "Y/Cb/Cr flags; the stream then needs dlvc-dec (SPS extension records the weights' sha256)"),
-    _o("CNNLFSlot", str, "A", "CNN in-loop filter stage: A after deblocking, before SAO; B after SAO "
+    _o("CNNLFSlot", str, "B", "CNN in-loop filter stage: A after deblocking, before SAO; B after SAO "
        "(recorded in the SPS extension)", choices=("A", "B")),
     _o("CNNLFEnsemble", int, 8, "CNN in-loop filter self-ensemble: the network runs on this many "
        "flips/transpositions of the picture and their residuals are averaged (recorded in the SPS "

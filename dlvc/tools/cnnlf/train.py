@@ -168,15 +168,14 @@ def source_clips(data_dir):
     return out
 
 
-def default_slot():
-    """The filter's default stage (cfg key CNNLFSlot), where --data-filter codes with it."""
-    from ...config import ENCODER
-    return ENCODER.by_name["CNNLFSlot"].default
+# the stage --data-filter codes the clips with (--data-filter-slot): every shipped model was
+# trained on clips coded with the filter at slot A (the encoder's default, CNNLFSlot, is B)
+DATA_FILTER_SLOT = "A"
 
 
 def _encode_job(job):
     """One (clip, QP) encode with dlvc in this process; returns the captured pictures."""
-    name, kind, frames, qp, tmp, filt = job
+    name, kind, frames, qp, tmp, filt, slot = job
     os.environ.setdefault("NUMBA_CACHE_DIR", os.path.join(os.getcwd(), ".dlvc-cache", "numba"))
     from ...config import ENCODER, load_cfg_files, make_config
     from ...encoder.encoder import PictureEncoder, encode_structure, nal_type_for
@@ -190,7 +189,7 @@ def _encode_job(job):
     values.update(InputFile=src, SourceWidth=w, SourceHeight=h, FrameRate=30.0, FramesToBeEncoded=len(frames),
                   QP=qp, BitstreamFile=os.path.join(tmp, f"{name}_{qp}.bin"), ReconFile="", Verbose=0,
                   SEIDecodedPictureHash=0, Threads=1, CNNLoopFilter=bool(filt), CNNLFWeights=filt or "",
-                  CNNLFSlot=default_slot(), CNNLFThreads=1)       # the slot make_data's cache tag names
+                  CNNLFSlot=slot, CNNLFThreads=1)       # the slot make_data's cache tag names
     cfg = make_config(ENCODER, **values)
     pics = []
     # the stages captured: those before the filter (with it on, a later stage is its output)
@@ -222,22 +221,22 @@ def _encode_job(job):
     return name, qp, pics
 
 
-def make_data(data_dir, work, jobs=2, log=print, data_filter=None):
+def make_data(data_dir, work, jobs=2, log=print, data_filter=None, filter_slot=DATA_FILTER_SLOT):
     """Encode every (clip, QP) once; cache the captured pictures (and the coding-information
     plane of each picture's CU metadata, infer.coding_info_plane) in
     work/<clip>_<qp>_<crc32 of the clip's samples>[_ci[_f<filter's sha256><slot>]].npz.
 
-    ``data_filter``: CNN filter weights to code the low-delay clips with (at the default
-    stage, CNNLFSlot, flags and QP offsets decided as the encoder does), so that their P
+    ``data_filter``: CNN filter weights to code the low-delay clips with (at the stage
+    ``filter_slot``, flags and QP offsets decided as the encoder does), so that their P
     pictures predict from filtered references as they do when the filter is in use; the
-    pictures captured are the filter's input (slot A: the deblocked pictures only, since
-    after SAO they have been filtered)."""
+    pictures captured are the filter's input and the stages before it (slot A: the deblocked
+    pictures only, since after SAO they have been filtered)."""
     os.makedirs(work, exist_ok=True)
     clips = source_clips(data_dir)
     tag = ""
     if data_filter:
         from .. import CNNLF
-        tag = "_f" + CNNLF.weights_sha256(os.path.abspath(data_filter)).hex()[:8] + default_slot()
+        tag = "_f" + CNNLF.weights_sha256(os.path.abspath(data_filter)).hex()[:8] + filter_slot
     filt = {name: (data_filter if kind == "ldp" else None) for name, (kind, _) in clips.items()}
     # "_ci": low-delay caches hold the P pictures' coding-information planes (older ones do not;
     # an all-intra picture's plane follows from its slice type)
@@ -247,7 +246,7 @@ def make_data(data_dir, work, jobs=2, log=print, data_filter=None):
     for name, (kind, frames) in clips.items():
         for qp in QPS:
             if not os.path.exists(paths[name] % qp):
-                todo.append((name, kind, frames, qp, work, filt[name]))
+                todo.append((name, kind, frames, qp, work, filt[name], filter_slot))
     # longest first
     todo.sort(key=lambda j: -len(j[2]) * (4 if j[1] == "ai" else 1))
     t0 = time.time()
@@ -430,11 +429,11 @@ def validation_record(models, select, val_pics):
                                                   **validate(models, select, val_pics, 8)}}
 
 
-def revalidate(out, data_dir=None, work=None, data_filter=None, log=print):
+def revalidate(out, data_dir=None, work=None, data_filter=None, log=print, data_filter_slot=DATA_FILTER_SLOT):
     """Recompute the record's validation of existing weights (no training)."""
     from .infer import load_models
     data = make_data(find_data(data_dir), work or os.path.join(os.getcwd(), ".dlvc-cache", "cnnlf-data"), 2, log,
-                     data_filter)
+                     data_filter, data_filter_slot)
     val_pics = [p for n, d in data.items() if n.endswith("val") for q in QPS for p in d[q]]
     models, select = load_models(out + ".npz")
     select = select[0]                   # the first model set
@@ -463,11 +462,12 @@ def training_record(weights):
 
 def train(out, minutes=30.0, data_dir=None, work=None, seed=0, channels=24, layers=None, bands=(27, 32),
           batch=8, lr=1e-3, threads=0, jobs=2, steps=0, device="cpu", augment=True, init=None, data_filter=None,
-          slice_types=False, coding_info=False, log=print):
+          slice_types=False, coding_info=False, log=print, data_filter_slot=DATA_FILTER_SLOT):
     """Train and write ``out``.npz/.json.  ``init``: a weights .npz to go on from: each QP
     band's model starts from the one that file selects for the band (the shared phase is
     skipped and the band phases share the whole budget); its network shape is the file's.
-    ``data_filter``: the low-delay clips are coded with that filter on (make_data).
+    ``data_filter``: the low-delay clips are coded with that filter on, at the stage
+    ``data_filter_slot`` (make_data).
     ``slice_types``: a model per band and slice type (P, I), each trained on its own slices;
     "P" ("I"): only the P (I) models train, the others stay the starting ones (--init's).
     ``coding_info``: the models for P slices take the coding-information plane as an 8th
@@ -490,9 +490,9 @@ def train(out, minutes=30.0, data_dir=None, work=None, seed=0, channels=24, laye
     t_data = time.time()
     ldp_filter = "off"
     if data_filter:                                 # before ``out`` may replace it
-        ldp_filter = (f"{os.path.basename(data_filter)} on, slot {default_slot()}, "
+        ldp_filter = (f"{os.path.basename(data_filter)} on, slot {data_filter_slot}, "
                       f"sha256 {file_sha256(data_filter).hex()}")
-    data = make_data(data_dir, work, jobs, log, data_filter)
+    data = make_data(data_dir, work, jobs, log, data_filter, data_filter_slot)
     t_data = time.time() - t_data
     train_pics = [p for n, d in data.items() if not n.endswith("val") for q in QPS for p in d[q]]
     val_pics = [p for n, d in data.items() if n.endswith("val") for q in QPS for p in d[q]]
@@ -616,6 +616,8 @@ def add_subparsers(sub):
                    "model; no shared phase; the file's network shape)")
     p.add_argument("--data-filter", default=None, help="CNN filter weights to code the low-delay training "
                    "clips with (their P pictures then predict from filtered pictures, as in use)")
+    p.add_argument("--data-filter-slot", default=DATA_FILTER_SLOT, choices=("A", "B"),
+                   help="the stage --data-filter runs at (A, as for the shipped weights; B: after SAO)")
     p.add_argument("--slice-types", nargs="?", const="PI", default="", choices=("PI", "P", "I"),
                    help="a model per QP band and slice type (P, I), each trained on its own slices; "
                    "'--slice-types P' ('I'): only the P (I) models train, the others stay --init's")
@@ -674,11 +676,12 @@ def _run_sets(args):
 def _run(args):
     out = args.out or os.path.join(os.path.dirname(os.path.abspath(__file__)), "weights", "cnnlf")
     if args.revalidate:
-        revalidate(out, args.data, args.work, args.data_filter)
+        revalidate(out, args.data, args.work, args.data_filter, data_filter_slot=args.data_filter_slot)
         return 0
     bands = tuple(int(b) for b in args.bands.split(",") if b.strip())
     train(out, minutes=args.minutes, data_dir=args.data, work=args.work, seed=args.seed, channels=args.channels,
           layers=args.layers, bands=bands, batch=args.batch, lr=args.lr, threads=args.threads, jobs=args.jobs,
           steps=args.steps, device=args.device, augment=args.augment, init=args.init, data_filter=args.data_filter,
-          slice_types=args.slice_types, coding_info=args.coding_info, log=lambda s: print(s, flush=True))
+          slice_types=args.slice_types, coding_info=args.coding_info, log=lambda s: print(s, flush=True),
+          data_filter_slot=args.data_filter_slot)
     return 0

@@ -221,13 +221,13 @@ def _encode_job(job):
     return name, qp, pics
 
 
-def make_data(data_dir, work, jobs=2, log=print, data_filter=None, filter_slot=DATA_FILTER_SLOT):
+def make_data(data_dir, work, jobs=2, log=print, data_filter=None, data_filter_slot=DATA_FILTER_SLOT):
     """Encode every (clip, QP) once; cache the captured pictures (and the coding-information
     plane of each picture's CU metadata, infer.coding_info_plane) in
     work/<clip>_<qp>_<crc32 of the clip's samples>[_ci[_f<filter's sha256><slot>]].npz.
 
     ``data_filter``: CNN filter weights to code the low-delay clips with (at the stage
-    ``filter_slot``, flags and QP offsets decided as the encoder does), so that their P
+    ``data_filter_slot``, flags and QP offsets decided as the encoder does), so that their P
     pictures predict from filtered references as they do when the filter is in use; the
     pictures captured are the filter's input and the stages before it (slot A: the deblocked
     pictures only, since after SAO they have been filtered)."""
@@ -236,7 +236,7 @@ def make_data(data_dir, work, jobs=2, log=print, data_filter=None, filter_slot=D
     tag = ""
     if data_filter:
         from .. import CNNLF
-        tag = "_f" + CNNLF.weights_sha256(os.path.abspath(data_filter)).hex()[:8] + filter_slot
+        tag = "_f" + CNNLF.weights_sha256(os.path.abspath(data_filter)).hex()[:8] + data_filter_slot
     filt = {name: (data_filter if kind == "ldp" else None) for name, (kind, _) in clips.items()}
     # "_ci": low-delay caches hold the P pictures' coding-information planes (older ones do not;
     # an all-intra picture's plane follows from its slice type)
@@ -246,7 +246,7 @@ def make_data(data_dir, work, jobs=2, log=print, data_filter=None, filter_slot=D
     for name, (kind, frames) in clips.items():
         for qp in QPS:
             if not os.path.exists(paths[name] % qp):
-                todo.append((name, kind, frames, qp, work, filt[name], filter_slot))
+                todo.append((name, kind, frames, qp, work, filt[name], data_filter_slot))
     # longest first
     todo.sort(key=lambda j: -len(j[2]) * (4 if j[1] == "ai" else 1))
     t0 = time.time()
@@ -616,7 +616,7 @@ def add_subparsers(sub):
                    "model; no shared phase; the file's network shape)")
     p.add_argument("--data-filter", default=None, help="CNN filter weights to code the low-delay training "
                    "clips with (their P pictures then predict from filtered pictures, as in use)")
-    p.add_argument("--data-filter-slot", default=DATA_FILTER_SLOT, choices=("A", "B"),
+    p.add_argument("--data-filter-slot", default=DATA_FILTER_SLOT, choices=STAGES,
                    help="the stage --data-filter runs at (A, as for the shipped weights; B: after SAO)")
     p.add_argument("--slice-types", nargs="?", const="PI", default="", choices=("PI", "P", "I"),
                    help="a model per QP band and slice type (P, I), each trained on its own slices; "
